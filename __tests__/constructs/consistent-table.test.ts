@@ -1,0 +1,163 @@
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { ConsistentTable, MAX_GLOBAL_INDEXES, MAX_LOCAL_INDEXES, confusableForm } from '../../constructs/consistent-table';
+import { GlobalIndexSchema, PrimaryKeyOf, TableKeySchema, defineKeySchema } from '../../constructs/key-schema';
+import { LeastPrivilegeRole } from '../../constructs/least-privilege-role';
+import { errorOf, newStack, onlyResource, synth } from '../helpers/stacks';
+
+const jobsSchema = defineKeySchema({
+  primary: { partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'S' } },
+  globalIndexes: { gsi1: { partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } } },
+});
+
+function indexes(count: number): Record<string, GlobalIndexSchema> {
+  return Object.fromEntries(
+    Array.from({ length: count }, (_, i) => [`gsi${i}`, { partitionKey: { name: `gsi${i}pk`, type: 'S' as const } }]),
+  );
+}
+
+describe('ConsistentTable key schema guard (seed failure 4)', () => {
+  it('derives attribute definitions from the schema: every key attribute once, nothing else', () => {
+    const { stack } = newStack();
+    new ConsistentTable(stack, 'Jobs', { schema: jobsSchema });
+    const table = onlyResource(synth(stack).json, 'aws_dynamodb_table');
+    expect(table.attribute).toEqual([
+      { name: 'pk', type: 'S' },
+      { name: 'sk', type: 'S' },
+      { name: 'gsi1pk', type: 'S' },
+      { name: 'gsi1sk', type: 'S' },
+    ]);
+    expect(table.hash_key).toBe('pk');
+    expect(table.range_key).toBe('sk');
+    expect(table.global_secondary_index).toEqual([
+      { name: 'gsi1', hash_key: 'gsi1pk', range_key: 'gsi1sk', projection_type: 'ALL' },
+    ]);
+  });
+
+  it('rejects the seed schema PK/SK/GSI1pk/GSI1sk against the lowercase convention', () => {
+    const { stack } = newStack();
+    const seedSchema = defineKeySchema({
+      primary: { partitionKey: { name: 'PK', type: 'S' }, sortKey: { name: 'SK', type: 'S' } },
+      globalIndexes: { GSI1: { partitionKey: { name: 'GSI1pk', type: 'S' }, sortKey: { name: 'GSI1sk', type: 'S' } } },
+    });
+    const message = errorOf(() => new ConsistentTable(stack, 'Jobs', { schema: seedSchema }));
+    expect(message).toContain("ConsistentTable at 'TapStack/Jobs'");
+    expect(message).toContain('[table-keys/naming-convention]');
+    expect(message).toContain('Fix:');
+  });
+
+  it('rejects two key names that differ only by case or separators, even under a permissive convention', () => {
+    const { stack } = newStack();
+    const schema: TableKeySchema = {
+      primary: { partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'S' } },
+      globalIndexes: { byPk: { partitionKey: { name: 'PK', type: 'S' } } },
+    };
+    const message = errorOf(() => new ConsistentTable(stack, 'Jobs', { schema, keyNamePattern: '^[A-Za-z][A-Za-z0-9_]*$' }));
+    expect(message).toContain('[table-keys/no-confusable-names]');
+    expect(confusableForm('gsi1_pk')).toBe(confusableForm('GSI1PK'));
+  });
+
+  it('rejects one attribute declared with two types', () => {
+    const { stack } = newStack();
+    const schema: TableKeySchema = {
+      primary: { partitionKey: { name: 'pk', type: 'S' } },
+      globalIndexes: { byPk: { partitionKey: { name: 'pk', type: 'N' } } },
+    };
+    expect(errorOf(() => new ConsistentTable(stack, 'Jobs', { schema }))).toContain('[table-keys/one-type-per-attribute]');
+  });
+
+  it(`enforces ${MAX_GLOBAL_INDEXES} global and ${MAX_LOCAL_INDEXES} local indexes`, () => {
+    const { stack } = newStack();
+    const schema: TableKeySchema = {
+      primary: { partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'S' } },
+      globalIndexes: indexes(MAX_GLOBAL_INDEXES + 1),
+      localIndexes: Object.fromEntries(
+        Array.from({ length: MAX_LOCAL_INDEXES + 1 }, (_, i) => [`lsi${i}`, { sortKey: { name: `lsi${i}sk`, type: 'S' as const } }]),
+      ),
+    };
+    const message = errorOf(() => new ConsistentTable(stack, 'Jobs', { schema }));
+    expect(message).toContain('[table-keys/gsi-limit]');
+    expect(message).toContain('[table-keys/lsi-limit]');
+  });
+
+  it('accepts exactly the limits', () => {
+    const { stack } = newStack();
+    const schema: TableKeySchema = { primary: { partitionKey: { name: 'pk', type: 'S' } }, globalIndexes: indexes(MAX_GLOBAL_INDEXES) };
+    expect(() => new ConsistentTable(stack, 'Jobs', { schema })).not.toThrow();
+  });
+
+  it('rejects a TTL attribute that is a key attribute', () => {
+    const { stack } = newStack();
+    expect(errorOf(() => new ConsistentTable(stack, 'Jobs', { schema: jobsSchema, timeToLiveAttribute: 'sk' }))).toContain('[table-ttl/not-a-key]');
+  });
+
+  it('types key objects from the schema, so a misspelt key name does not compile', () => {
+    const key: PrimaryKeyOf<typeof jobsSchema> = { pk: 'JOB#1', sk: 'JOB' };
+    // @ts-expect-error: PK is not a key of this table (tsc --noEmit checks this line).
+    const wrong: PrimaryKeyOf<typeof jobsSchema> = { PK: 'JOB#1', sk: 'JOB' };
+    expect(Object.keys(key)).toEqual(['pk', 'sk']);
+    expect(wrong).toBeDefined();
+  });
+});
+
+describe('ConsistentTable defaults', () => {
+  it('is on-demand, recoverable, encrypted and protected from deletion', () => {
+    const { stack } = newStack();
+    new ConsistentTable(stack, 'Jobs', { schema: jobsSchema });
+    expect(synth(stack).text).toHaveResourceWithProperties(DynamodbTable, {
+      billing_mode: 'PAY_PER_REQUEST',
+      point_in_time_recovery: { enabled: true },
+      server_side_encryption: { enabled: true },
+      deletion_protection_enabled: true,
+      name: 'TapStack-Jobs',
+    });
+  });
+
+  it('enables TTL on the named attribute and lets deletion protection be switched off', () => {
+    const { stack } = newStack();
+    new ConsistentTable(stack, 'Jobs', { schema: jobsSchema, timeToLiveAttribute: 'expires_at', deletionProtection: false });
+    const table = onlyResource(synth(stack).json, 'aws_dynamodb_table');
+    expect(table.ttl).toEqual({ attribute_name: 'expires_at', enabled: true });
+    expect(table.deletion_protection_enabled).toBe(false);
+  });
+});
+
+describe('ConsistentTable grants', () => {
+  function grantedStatement(grant: (table: ConsistentTable, role: LeastPrivilegeRole) => void) {
+    const { stack } = newStack();
+    const table = new ConsistentTable(stack, 'Jobs', { schema: jobsSchema });
+    const role = new LeastPrivilegeRole(stack, 'Reader', { assumedBy: 'lambda.amazonaws.com' });
+    grant(table, role);
+    const doc = synth(stack).json.data.aws_iam_policy_document;
+    const policy = Object.entries(doc).find(([key]) => key.startsWith('Reader_PolicyDocument'))?.[1];
+    return policy?.statement[0];
+  }
+
+  it('scopes read grants to the table and each index ARN', () => {
+    const statement = grantedStatement((table, role) => table.grantReadData(role));
+    expect(statement.actions).toEqual(
+      ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+    );
+    const [tableArn, indexArn] = statement.resources;
+    expect(statement.resources).toHaveLength(2);
+    expect(tableArn).toMatch(/^\$\{aws_dynamodb_table\.Jobs_Table_[0-9A-F]{8}\.arn\}$/);
+    expect(indexArn).toBe(`${tableArn}/index/gsi1`);
+  });
+
+  it('grants write actions only with grantWriteData', () => {
+    const statement = grantedStatement((table, role) => table.grantWriteData(role));
+    expect(statement.actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+  });
+
+  it('grants exactly the named actions with grant()', () => {
+    const statement = grantedStatement((table, role) => table.grant(role, 'dynamodb:Query', 'dynamodb:GetItem'));
+    expect(statement.actions).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+  });
+
+  it('refuses actions outside the table action list', () => {
+    const { stack } = newStack();
+    const table = new ConsistentTable(stack, 'Jobs', { schema: jobsSchema });
+    const role = new LeastPrivilegeRole(stack, 'Reader', { assumedBy: 'lambda.amazonaws.com' });
+    expect(errorOf(() => table.grant(role, 'dynamodb:DeleteTable' as never))).toContain('grant() needs one or more of');
+  });
+});
+

@@ -1,0 +1,51 @@
+import { LeastPrivilegeRole } from '../../constructs/least-privilege-role';
+import { errorOf, newStack, synth } from '../helpers/stacks';
+
+function role() {
+  const { stack } = newStack();
+  return { stack, role: new LeastPrivilegeRole(stack, 'Worker', { assumedBy: 'lambda.amazonaws.com' }) };
+}
+
+describe('LeastPrivilegeRole', () => {
+  it('trusts only the given service', () => {
+    const { stack, role: worker } = role();
+    worker.addToPrincipalPolicy({ sid: 'Read', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] });
+    const trust = Object.entries(synth(stack).json.data.aws_iam_policy_document).find(([k]) => k.startsWith('Worker_TrustPolicy'))?.[1];
+    expect(trust?.statement[0]).toMatchObject({ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] });
+  });
+
+  it.each([
+    [{ sid: 'All', actions: ['*'], resources: ['arn:aws:s3:::b'] }, 'iam/action-format'],
+    [{ sid: 'S3All', actions: ['s3:*'], resources: ['arn:aws:s3:::b'] }, 'iam/action-format'],
+    [{ sid: 'Everywhere', actions: ['dynamodb:GetItem'], resources: ['*'] }, 'iam/wildcard-resource'],
+    [{ sid: 'Empty', actions: [], resources: [] }, 'iam/not-empty'],
+    [{ sid: 'bad-sid', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] }, 'iam/sid-format'],
+  ])('refuses %j (%s)', (statement, ruleId) => {
+    const { role: worker } = role();
+    const message = errorOf(() => worker.addToPrincipalPolicy(statement));
+    expect(message).toContain(`[${ruleId}]`);
+    expect(message).toContain("LeastPrivilegeRole at 'TapStack/Worker'");
+  });
+
+  it('lets * resources through only for actions AWS requires them for', () => {
+    const { role: worker } = role();
+    expect(() => worker.addToPrincipalPolicy({ sid: 'Traces', actions: ['xray:PutTraceSegments'], resources: ['*'] })).not.toThrow();
+  });
+
+  it('accepts the same grant twice but not two grants under one sid', () => {
+    const { role: worker } = role();
+    const grant = { sid: 'Read', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] };
+    worker.addToPrincipalPolicy(grant);
+    worker.addToPrincipalPolicy(grant);
+    expect(worker.grantedStatements).toHaveLength(1);
+    expect(errorOf(() => worker.addToPrincipalPolicy({ ...grant, resources: ['arn:aws:s3:::other/*'] }))).toContain('already used');
+  });
+
+  it('puts statements added after construction into the synthesized policy', () => {
+    const { stack, role: worker } = role();
+    worker.addToPrincipalPolicy({ sid: 'First', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] });
+    worker.addToPrincipalPolicy({ sid: 'Second', actions: ['s3:PutObject'], resources: ['arn:aws:s3:::b/*'] });
+    const doc = Object.entries(synth(stack).json.data.aws_iam_policy_document).find(([k]) => k.startsWith('Worker_PolicyDocument'))?.[1];
+    expect(doc?.statement.map((s: { sid: string }) => s.sid)).toEqual(['First', 'Second']);
+  });
+});

@@ -1,0 +1,130 @@
+import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import { LoggedStateMachine, roleNameFromArn } from '../../constructs/logged-state-machine';
+import { SafeBucket } from '../../constructs/safe-bucket';
+import { UnreservedFunction } from '../../constructs/unreserved-function';
+import { LOG_DELIVERY_ACTIONS } from '../../constructs/internal/iam';
+import { ECHO_ENTRY, SynthesizedStack, errorOf, newStack, onlyResource, synth } from '../helpers/stacks';
+
+function setup() {
+  const { stack } = newStack();
+  const codeBucket = new SafeBucket(stack, 'LambdaCode', {});
+  const called = new UnreservedFunction(stack, 'Called', { entry: ECHO_ENTRY, codeBucket });
+  const bystander = new UnreservedFunction(stack, 'Bystander', { entry: ECHO_ENTRY, codeBucket });
+  const definition = { StartAt: 'Run', States: { Run: { Type: 'Task', Resource: called.functionArn, End: true } } };
+  return { stack, called, bystander, definition };
+}
+
+function roleStatements(json: SynthesizedStack, prefix: string) {
+  return Object.entries(json.data.aws_iam_policy_document).find(([key]) => key.startsWith(prefix))?.[1].statement as {
+    sid: string;
+    actions: string[];
+    resources: string[];
+  }[];
+}
+
+describe('LoggedStateMachine logging permissions (seed failure 3)', () => {
+  const { stack, definition } = setup();
+  new LoggedStateMachine(stack, 'Workflow', { definition });
+  const { text, json } = synth(stack);
+  const statements = roleStatements(json, 'Workflow_Role_PolicyDocument');
+
+  it('always grants the eight log-delivery actions on *', () => {
+    const delivery = statements.find((s) => s.sid === 'DeliverLogs');
+    expect(delivery?.actions).toEqual([...LOG_DELIVERY_ACTIONS]);
+    expect(LOG_DELIVERY_ACTIONS).toHaveLength(8);
+    expect(delivery?.resources).toEqual(['*']);
+  });
+
+  it('grants lambda:InvokeFunction only on the functions the definition calls', () => {
+    const invokes = statements.filter((s) => s.actions.includes('lambda:InvokeFunction'));
+    expect(invokes.map((s) => s.sid)).toEqual(['InvokeCalled']);
+    expect(invokes[0].resources).toEqual([
+      expect.stringMatching(/^\$\{aws_lambda_function\.Called_Function_\w+\.arn\}$/),
+      expect.stringMatching(/^\$\{aws_lambda_function\.Called_Function_\w+\.arn\}:\*$/),
+    ]);
+  });
+
+  it('waits for the role policy, not only the role ARN', () => {
+    const machine = onlyResource(json, 'aws_sfn_state_machine');
+    expect(machine.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\.Workflow_Role_Policy_\w+$/)]));
+  });
+
+  it('logs ALL to its own /aws/vendedlogs/states/ group with retention, without execution data, with tracing', () => {
+    expect(text).toHaveResourceWithProperties(SfnStateMachine, {
+      type: 'STANDARD',
+      tracing_configuration: { enabled: true },
+      logging_configuration: {
+        level: 'ALL',
+        include_execution_data: false,
+        log_destination: expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.Workflow_LogGroup_\w+\.arn\}:\*$/),
+      },
+    });
+    const groups = Object.values(json.resource.aws_cloudwatch_log_group);
+    expect(groups).toContainEqual(expect.objectContaining({ name: '/aws/vendedlogs/states/TapStack-Workflow', retention_in_days: 30 }));
+  });
+
+  it('keeps the definition as plain JSON in a local, sent through jsonencode', () => {
+    const machine = onlyResource(json, 'aws_sfn_state_machine');
+    const localName = /^\$\{jsonencode\(local\.(\w+)\)\}$/.exec(machine.definition)?.[1];
+    expect(localName).toBeDefined();
+    expect(json.locals?.[localName as string]).toEqual({
+      StartAt: 'Run',
+      States: { Run: { Type: 'Task', Resource: expect.stringMatching(/^\$\{aws_lambda_function\.Called_Function_\w+\.arn\}$/), End: true } },
+    });
+  });
+});
+
+describe('LoggedStateMachine with an existing role', () => {
+  it('attaches the log-delivery policy to a bare role given by ARN (the seed configuration)', () => {
+    const { stack, definition } = setup();
+    new LoggedStateMachine(stack, 'Workflow', {
+      definition,
+      existingRole: { roleArn: 'arn:aws:iam::123456789012:role/service/BareStatesRole' },
+    });
+    const { json } = synth(stack);
+    expect(Object.values(json.resource.aws_iam_role ?? {}).filter((r) => String(r.name).includes('Workflow'))).toEqual([]);
+    const attached = Object.values(json.resource.aws_iam_role_policy).find((p) => p.role === 'BareStatesRole');
+    expect(attached).toBeDefined();
+    expect(roleStatements(json, 'Workflow_Role_PolicyDocument').find((s) => s.sid === 'DeliverLogs')?.actions).toHaveLength(8);
+    expect(onlyResource(json, 'aws_sfn_state_machine').role_arn).toBe('arn:aws:iam::123456789012:role/service/BareStatesRole');
+  });
+
+  it('fails at synth when the role name cannot be known', () => {
+    const { stack, definition, bystander } = setup();
+    const message = errorOf(() => new LoggedStateMachine(stack, 'Workflow', { definition, existingRole: { roleArn: bystander.role.roleArn } }));
+    expect(message).toContain('[state-machine/existing-role-name]');
+    expect(message).toContain('pass existingRole.roleName');
+  });
+
+  it('parses role names from literal ARNs only', () => {
+    expect(roleNameFromArn('arn:aws:iam::123456789012:role/a/b/MyRole')).toBe('MyRole');
+    expect(roleNameFromArn('arn:aws:iam::123456789012:user/MyUser')).toBeUndefined();
+  });
+});
+
+describe('LoggedStateMachine definition check', () => {
+  it('rejects invalid ASL at synth with asl-validator', () => {
+    const { stack, called } = setup();
+    const message = errorOf(
+      () =>
+        new LoggedStateMachine(stack, 'Workflow', {
+          definition: { StartAt: 'Missing', States: { Run: { Type: 'Task', Resource: called.functionArn, End: true } } },
+        }),
+    );
+    expect(message).toContain("LoggedStateMachine at 'TapStack/Workflow'");
+    expect(message).toContain('[state-machine/valid-asl]');
+  });
+
+  it('rejects an unknown state type', () => {
+    const { stack } = setup();
+    const message = errorOf(() => new LoggedStateMachine(stack, 'Workflow', { definition: { StartAt: 'A', States: { A: { Type: 'Teleport', End: true } } } }));
+    expect(message).toContain('[state-machine/valid-asl]');
+  });
+
+  it('rejects a bad explicit name and a bad retention together', () => {
+    const { stack, definition } = setup();
+    const message = errorOf(() => new LoggedStateMachine(stack, 'Workflow', { definition, stateMachineName: 'has spaces', logRetentionDays: 2 }));
+    expect(message).toContain('[state-machine-name/charset]');
+    expect(message).toContain('[log-retention/allowed-value]');
+  });
+});

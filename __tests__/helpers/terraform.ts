@@ -1,0 +1,152 @@
+import { spawnSync } from 'child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { TerraformStack, Testing } from 'cdktf';
+
+/**
+ * Runs the real Terraform CLI and the real hashicorp/aws provider against a
+ * synthesized stack, offline: the provider comes from a local plugin mirror,
+ * credentials are fake, and every data source that would call AWS is
+ * overridden. The credentials and overrides live only in the temp copy.
+ */
+
+export const PLUGIN_MIRROR = process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
+export const AWS_PROVIDER_VERSION = '5.100.0';
+export const FAKE_ACCOUNT_ID = '123456789012';
+export const FAKE_REGION = 'us-east-1';
+
+/** Data sources the provider computes locally, so the plan runs them for real. */
+const LOCAL_DATA_SOURCES = new Set(['aws_iam_policy_document', 'aws_partition']);
+
+/** Values for data sources that would otherwise call AWS. */
+const DATA_OVERRIDES: Record<string, Record<string, string>> = {
+  aws_caller_identity: {
+    account_id: FAKE_ACCOUNT_ID,
+    arn: `arn:aws:iam::${FAKE_ACCOUNT_ID}:user/offline-plan`,
+    user_id: 'AIDAOFFLINEPLAN',
+  },
+  aws_region: { name: FAKE_REGION, id: FAKE_REGION },
+};
+
+export interface TerraformResult {
+  readonly ok: boolean;
+  readonly output: string;
+}
+
+/** Fails (never skips) when terraform or the mirror is missing, saying how to get them. */
+export function assertTerraformAvailable(): void {
+  const version = spawnSync('terraform', ['version'], { encoding: 'utf8' });
+  if (version.error || version.status !== 0) {
+    throw new Error(
+      'terraform is not on PATH. Install Terraform >= 1.7 (for `terraform test` with override_data), ' +
+        'e.g. from HashiCorp\'s Debian repository, then rerun.',
+    );
+  }
+  const providerDir = join(PLUGIN_MIRROR, 'registry.terraform.io', 'hashicorp', 'aws', AWS_PROVIDER_VERSION);
+  if (!existsSync(providerDir)) {
+    throw new Error(
+      `No hashicorp/aws ${AWS_PROVIDER_VERSION} in the plugin mirror at ${PLUGIN_MIRROR}. ` +
+        'Create one with `terraform providers mirror <dir>` on a machine with network (from a config that ' +
+        `pins hashicorp/aws ${AWS_PROVIDER_VERSION}), then set TF_PLUGIN_MIRROR=<dir>.`,
+    );
+  }
+}
+
+/** Synthesizes `stack` (assets included) into a fresh temp dir and returns the stack's folder. */
+export function synthToTempDir(stack: TerraformStack): string {
+  const outdir = Testing.fullSynth(stack);
+  const copy = mkdtempSync(join(tmpdir(), 'tf-offline-'));
+  cpSync(join(outdir, 'stacks', stack.node.id), copy, { recursive: true });
+  return copy;
+}
+
+export interface PlanOptions {
+  /**
+   * Terraform conditions the plan must satisfy, as `assert` blocks of the run,
+   * e.g. `aws_s3_bucket.X.bucket == "name"`. Each is [condition, error message].
+   */
+  readonly asserts?: readonly (readonly [string, string])[];
+}
+
+/** `terraform init`, `validate` and an offline `plan` (through `terraform test`), stopping at the first failure. */
+export function initValidateAndPlan(dir: string, options: PlanOptions = {}): TerraformResult {
+  writeOfflineFiles(dir, options);
+  const steps: string[][] = [
+    ['init', '-backend=false', '-input=false', '-no-color'],
+    ['validate', '-no-color'],
+    ['test', '-no-color'],
+  ];
+  let output = '';
+  for (const args of steps) {
+    const run = spawnSync('terraform', args, { cwd: dir, encoding: 'utf8', env: terraformEnv(dir) });
+    output += `$ terraform ${args.join(' ')}\n${run.stdout}${run.stderr}\n`;
+    if (run.status !== 0) {
+      return { ok: false, output };
+    }
+  }
+  return { ok: true, output };
+}
+
+function terraformEnv(dir: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: join(dir, 'offline.tfrc'),
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+    TF_PLUGIN_CACHE_DIR: '',
+  };
+}
+
+function writeOfflineFiles(dir: string, options: PlanOptions): void {
+  writeFileSync(
+    join(dir, 'offline.tfrc'),
+    [
+      'provider_installation {',
+      `  filesystem_mirror {\n    path    = ${JSON.stringify(PLUGIN_MIRROR)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }`,
+      '  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }',
+      '}',
+      'disable_checkpoint = true',
+      '',
+    ].join('\n'),
+  );
+  const config = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8'));
+  writeFileSync(join(dir, 'offline.tftest.hcl'), offlineTestFile(config, options));
+}
+
+/** The `terraform test` file: fake credentials, skip flags, data overrides, one plan run. */
+export function offlineTestFile(config: { data?: Record<string, Record<string, unknown>> }, options: PlanOptions = {}): string {
+  const overrides: string[] = [];
+  for (const [type, instances] of Object.entries(config.data ?? {})) {
+    if (LOCAL_DATA_SOURCES.has(type)) continue;
+    const values = DATA_OVERRIDES[type];
+    if (!values) {
+      throw new Error(`The offline plan has no override for data source ${type}; add one to DATA_OVERRIDES.`);
+    }
+    for (const name of Object.keys(instances)) {
+      const body = Object.entries(values)
+        .map(([key, value]) => `${key} = ${JSON.stringify(value)}`)
+        .join(', ');
+      overrides.push(`override_data {\n  target = data.${type}.${name}\n  values = { ${body} }\n}`);
+    }
+  }
+  return [
+    'provider "aws" {',
+    `  region                      = ${JSON.stringify(FAKE_REGION)}`,
+    '  access_key                  = "offline-plan-fake-key"',
+    '  secret_key                  = "offline-plan-fake-secret"',
+    '  skip_credentials_validation = true',
+    '  skip_requesting_account_id  = true',
+    '  skip_metadata_api_check     = true',
+    '  skip_region_validation      = true',
+    '}',
+    ...overrides,
+    'run "offline_plan" {',
+    '  command = plan',
+    ...(options.asserts ?? []).map(
+      ([condition, message]) => `  assert {\n    condition     = ${condition}\n    error_message = ${JSON.stringify(message)}\n  }`,
+    ),
+    '}',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,254 @@
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { KeyAttribute, TableKeySchema, distinctKeyAttributes, keyAttributesOf } from './key-schema';
+import { IGrantee } from './least-privilege-role';
+import { NameRule, validateName } from './internal/name-rules';
+import { fitName, normaliseName } from './internal/naming';
+import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
+
+/** DynamoDB's limits on indexes per table. */
+export const MAX_GLOBAL_INDEXES = 20;
+export const MAX_LOCAL_INDEXES = 5;
+
+/** The default convention for key attribute names: lowercase, digits and '_'. */
+export const DEFAULT_KEY_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
+
+export const TABLE_NAME_RULES: readonly NameRule[] = [
+  {
+    id: 'table-name/length',
+    requirement: 'be 3 to 255 characters long',
+    fix: 'shorten or lengthen the name',
+    constraint: { kind: 'matches', pattern: '^.{3,255}$' },
+    checkableWhenPartial: false,
+  },
+  {
+    id: 'table-name/charset',
+    requirement: "contain only letters, digits, '_', '-' and '.'",
+    fix: 'replace other characters with "-"',
+    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9_.-]*$' },
+  },
+];
+
+export const INDEX_NAME_RULES: readonly NameRule[] = TABLE_NAME_RULES.map((rule) => ({
+  ...rule,
+  id: rule.id.replace('table-name', 'index-name'),
+}));
+
+/** Actions the grant methods hand out; `grant` accepts only these. */
+export const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:ConditionCheckItem',
+] as const;
+export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+export type TableAction = (typeof TABLE_READ_ACTIONS)[number] | (typeof TABLE_WRITE_ACTIONS)[number];
+
+export interface ConsistentTableProps<S extends TableKeySchema = TableKeySchema> {
+  /** The key schema, declared once (see `key-schema.ts`); Lambda code imports the same object. */
+  readonly schema: S;
+  /**
+   * The exact table name; validated, never rewritten.
+   * @default `<stack name>-<construct id>`, normalised
+   */
+  readonly tableName?: string;
+  /**
+   * Naming convention every key attribute must follow (a regular expression).
+   * @default '^[a-z][a-z0-9_]*$' (lowercase)
+   */
+  readonly keyNamePattern?: string;
+  /**
+   * Name of a Number attribute holding an expiry time in epoch seconds.
+   * @default no TTL
+   */
+  readonly timeToLiveAttribute?: string;
+  /**
+   * Refuse `DeleteTable` (and so `terraform destroy`) until switched off.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Point-in-time recovery.
+   * @default true
+   */
+  readonly pointInTimeRecovery?: boolean;
+  /**
+   * Customer-managed KMS key for encryption at rest.
+   * @default the AWS managed key for DynamoDB
+   */
+  readonly kmsKeyArn?: string;
+}
+
+/** Two names that differ only by case or separators (`PK` and `pk`, `gsi1_pk` and `GSI1PK`) are one name to a reader. */
+export function confusableForm(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+export function schemaRules(keyNamePattern: string): readonly Rule<TableKeySchema>[] {
+  return [
+    {
+      id: 'table-keys/naming-convention',
+      requirement: `name every key attribute to match ${keyNamePattern}`,
+      check: (schema) => keyAttributesOf(schema).every((a) => new RegExp(keyNamePattern).test(a.name)),
+      fix: 'rename the key attributes (in the one schema module, so code and table change together)',
+    },
+    {
+      id: 'table-keys/no-confusable-names',
+      requirement: 'not hold two key names that differ only by case or separators (the PK/pk failure)',
+      check: (schema) => {
+        const names = distinctKeyAttributes(schema).map((a) => a.name);
+        return new Set(names.map(confusableForm)).size === names.length;
+      },
+      fix: 'use one spelling for each key attribute',
+    },
+    {
+      id: 'table-keys/one-type-per-attribute',
+      requirement: 'declare each key attribute with one type everywhere it is used',
+      check: (schema) => {
+        const typeByName = new Map<string, string>();
+        for (const attribute of keyAttributesOf(schema)) {
+          if ((typeByName.get(attribute.name) ?? attribute.type) !== attribute.type) return false;
+          typeByName.set(attribute.name, attribute.type);
+        }
+        return true;
+      },
+      fix: 'give the attribute the same type in the table key and every index',
+    },
+    {
+      id: 'table-keys/distinct-partition-and-sort',
+      requirement: 'use different attributes for the partition key and the sort key of each key pair',
+      check: (schema) =>
+        [schema.primary, ...Object.values(schema.globalIndexes ?? {})].every((pair) => pair.sortKey?.name !== pair.partitionKey.name),
+      fix: 'pick another sort key attribute',
+    },
+    {
+      id: 'table-keys/gsi-limit',
+      requirement: `have at most ${MAX_GLOBAL_INDEXES} global secondary indexes`,
+      check: (schema) => Object.keys(schema.globalIndexes ?? {}).length <= MAX_GLOBAL_INDEXES,
+      fix: 'merge indexes (overload gsi keys) or split the table',
+    },
+    {
+      id: 'table-keys/lsi-limit',
+      requirement: `have at most ${MAX_LOCAL_INDEXES} local secondary indexes`,
+      check: (schema) => Object.keys(schema.localIndexes ?? {}).length <= MAX_LOCAL_INDEXES,
+      fix: 'use global indexes instead',
+    },
+    {
+      id: 'table-keys/lsi-needs-sort-key',
+      requirement: 'have a primary sort key when it declares local secondary indexes',
+      check: (schema) => Object.keys(schema.localIndexes ?? {}).length === 0 || schema.primary.sortKey !== undefined,
+      fix: 'add a sort key to the primary key, or use global indexes',
+    },
+  ];
+}
+
+export function validateConsistentTableProps(props: ConsistentTableProps): Violation[] {
+  const pattern = props.keyNamePattern ?? DEFAULT_KEY_NAME_PATTERN;
+  const violations = checkRules('schema', props.schema, schemaRules(pattern));
+  if (props.tableName !== undefined) {
+    violations.push(...validateName('tableName', props.tableName, TABLE_NAME_RULES));
+  }
+  const indexNames = [...Object.keys(props.schema.globalIndexes ?? {}), ...Object.keys(props.schema.localIndexes ?? {})];
+  for (const indexName of indexNames) {
+    violations.push(...validateName(`index name`, indexName, INDEX_NAME_RULES));
+  }
+  if (new Set(indexNames).size !== indexNames.length) {
+    violations.push(violation('table-keys/unique-index-names', 'index names', indexNames, 'be unique across global and local indexes', 'rename one of the indexes'));
+  }
+  const ttl = props.timeToLiveAttribute;
+  if (ttl !== undefined) {
+    if (!new RegExp(pattern).test(ttl)) {
+      violations.push(violation('table-ttl/naming-convention', 'timeToLiveAttribute', ttl, `match ${pattern}`, 'rename the TTL attribute'));
+    }
+    if (keyAttributesOf(props.schema).some((a) => confusableForm(a.name) === confusableForm(ttl))) {
+      violations.push(violation('table-ttl/not-a-key', 'timeToLiveAttribute', ttl, 'not be (or look like) a key attribute', 'use a separate attribute such as "expires_at"'));
+    }
+  }
+  return violations;
+}
+
+/**
+ * A DynamoDB table built from one typed key schema (seed failure 4): its
+ * attribute definitions are derived from the keys, key names follow one
+ * convention, and names that differ only by case are rejected. On-demand
+ * billing, point-in-time recovery, encryption and deletion protection by default.
+ *
+ * @example
+ * const table = new ConsistentTable(stack, 'Jobs', { schema: jobsTableSchema });
+ * table.grant(fn, 'dynamodb:GetItem', 'dynamodb:Query');
+ */
+export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends Construct {
+  public readonly tableName: string;
+  public readonly tableArn: string;
+  public readonly schema: S;
+  public readonly table: DynamodbTable;
+  /** The table ARN and the ARN of each of its indexes: what every grant is scoped to. */
+  private readonly grantResources: readonly string[];
+
+  constructor(scope: Construct, id: string, props: ConsistentTableProps<S>) {
+    super(scope, id);
+    throwIfViolations('ConsistentTable', this, validateConsistentTableProps(props));
+    this.schema = props.schema;
+
+    const { primary, globalIndexes = {}, localIndexes = {} } = props.schema;
+    const stackName = TerraformStack.of(this).node.id;
+    this.table = new DynamodbTable(this, 'Table', {
+      name: props.tableName ?? fitName(normaliseName(`${stackName}-${id}`, { allowedSeparators: '-_.', separator: '-', keepCase: true }), 255, '-'),
+      billingMode: 'PAY_PER_REQUEST',
+      hashKey: primary.partitionKey.name,
+      rangeKey: primary.sortKey?.name,
+      attribute: distinctKeyAttributes(props.schema).map((a: KeyAttribute) => ({ name: a.name, type: a.type })),
+      globalSecondaryIndex: Object.entries(globalIndexes).map(([name, index]) => ({
+        name,
+        hashKey: index.partitionKey.name,
+        rangeKey: index.sortKey?.name,
+        projectionType: index.projection ?? 'ALL',
+      })),
+      localSecondaryIndex: Object.entries(localIndexes).map(([name, index]) => ({
+        name,
+        rangeKey: index.sortKey.name,
+        projectionType: index.projection ?? 'ALL',
+      })),
+      pointInTimeRecovery: { enabled: props.pointInTimeRecovery ?? true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
+      deletionProtectionEnabled: props.deletionProtection ?? true,
+      ttl: props.timeToLiveAttribute ? { attributeName: props.timeToLiveAttribute, enabled: true } : undefined,
+    });
+    this.tableName = this.table.name;
+    this.tableArn = this.table.arn;
+    const indexNames = [...Object.keys(globalIndexes), ...Object.keys(localIndexes)];
+    this.grantResources = [this.tableArn, ...indexNames.map((name) => `${this.tableArn}/index/${name}`)];
+  }
+
+  /** Grants exactly `actions` on the table and its indexes. */
+  public grant(grantee: IGrantee, ...actions: TableAction[]): void {
+    const known: readonly string[] = [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS];
+    const unknown = actions.filter((action) => !known.includes(action));
+    if (actions.length === 0 || unknown.length > 0) {
+      throw new Error(
+        `ConsistentTable at '${this.node.path}': grant() needs one or more of ${known.join(', ')}; got ${JSON.stringify(actions)}.`,
+      );
+    }
+    const sid = `${this.node.id}${[...new Set(actions)].sort().map((a) => a.replace('dynamodb:', '')).join('')}`;
+    grantee.addToPrincipalPolicy({ sid: sid.replace(/[^A-Za-z0-9]/g, ''), actions: [...new Set(actions)].sort(), resources: this.grantResources });
+  }
+
+  public grantReadData(grantee: IGrantee): void {
+    this.grant(grantee, ...TABLE_READ_ACTIONS);
+  }
+
+  public grantWriteData(grantee: IGrantee): void {
+    this.grant(grantee, ...TABLE_WRITE_ACTIONS);
+  }
+
+  public grantReadWriteData(grantee: IGrantee): void {
+    this.grant(grantee, ...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS);
+  }
+}

@@ -1,0 +1,145 @@
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { ITerraformDependable, Lazy } from 'cdktf';
+import { Construct } from 'constructs';
+import { WILDCARD_RESOURCE_ACTIONS } from './internal/iam';
+import { fitName, normaliseName } from './internal/naming';
+import { Rule, checkRules, throwIfViolations } from './internal/validation';
+
+/** One Allow statement. Grants are built from these; there is no Deny and no `*` action. */
+export interface PolicyStatement {
+  /** Statement id: letters and digits, unique within the role. */
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+}
+
+/** Anything that can receive permissions: it is asked, it does not write policy JSON. */
+export interface IGrantee {
+  addToPrincipalPolicy(statement: PolicyStatement): void;
+}
+
+/** A role that exists outside this construct (its inline policy is still attached here). */
+export interface ExistingRole {
+  readonly roleName: string;
+  readonly roleArn: string;
+}
+
+export interface LeastPrivilegeRoleProps {
+  /** Service principal trusted to assume the role, e.g. `lambda.amazonaws.com`. */
+  readonly assumedBy: string;
+  /**
+   * Use this role instead of creating one; statements are attached to it as an inline policy.
+   * @default a new role named after the construct path
+   */
+  readonly existingRole?: ExistingRole;
+}
+
+const IAM_ROLE_NAME_MAX = 64;
+
+export const STATEMENT_RULES: readonly Rule<PolicyStatement>[] = [
+  {
+    id: 'iam/sid-format',
+    requirement: 'have a sid of letters and digits only',
+    check: (s) => /^[A-Za-z0-9]+$/.test(s.sid),
+    fix: 'rename the statement id',
+  },
+  {
+    id: 'iam/not-empty',
+    requirement: 'name at least one action and one resource',
+    check: (s) => s.actions.length > 0 && s.resources.length > 0,
+    fix: 'drop the statement or give it actions and resources',
+  },
+  {
+    id: 'iam/action-format',
+    requirement: 'name each action as service:Action with no wildcard',
+    check: (s) => s.actions.every((action) => /^[a-z0-9-]+:[A-Za-z0-9]+$/.test(action)),
+    fix: 'list the exact actions the code calls instead of a wildcard',
+  },
+  {
+    id: 'iam/wildcard-resource',
+    requirement: `use resource "*" only for actions AWS requires it for (${[...WILDCARD_RESOURCE_ACTIONS].join(', ')})`,
+    check: (s) => !s.resources.includes('*') || s.actions.every((action) => WILDCARD_RESOURCE_ACTIONS.has(action)),
+    fix: 'scope the statement to the ARNs of the resources it uses',
+  },
+];
+
+/**
+ * An IAM role whose permissions only grow through {@link addToPrincipalPolicy},
+ * checked statement by statement: no `*` action, and `*` resources only for
+ * the actions AWS requires them for. All statements land in one inline policy,
+ * which dependants can wait on through {@link policyDependable}.
+ */
+export class LeastPrivilegeRole extends Construct implements IGrantee {
+  public readonly roleArn: string;
+  public readonly roleName: string;
+  /** The inline policy; resources that need the permissions at creation `dependsOn` it. */
+  public readonly policyDependable: ITerraformDependable;
+  private readonly statements = new Map<string, PolicyStatement>();
+
+  constructor(scope: Construct, id: string, props: LeastPrivilegeRoleProps) {
+    super(scope, id);
+
+    if (props.existingRole) {
+      this.roleArn = props.existingRole.roleArn;
+      this.roleName = props.existingRole.roleName;
+    } else {
+      const trust = new DataAwsIamPolicyDocument(this, 'TrustPolicy', {
+        statement: [
+          {
+            sid: 'TrustService',
+            effect: 'Allow',
+            actions: ['sts:AssumeRole'],
+            principals: [{ type: 'Service', identifiers: [props.assumedBy] }],
+          },
+        ],
+      });
+      const role = new IamRole(this, 'Role', {
+        name: fitName(normaliseName(this.node.path, { allowedSeparators: '-_', separator: '-', keepCase: true }), IAM_ROLE_NAME_MAX, '-'),
+        assumeRolePolicy: trust.json,
+      });
+      this.roleArn = role.arn;
+      this.roleName = role.name;
+    }
+
+    const policy = new DataAwsIamPolicyDocument(this, 'PolicyDocument', {
+      statement: Lazy.anyValue({
+        produce: () =>
+          [...this.statements.values()].map((s) => ({
+            sid: s.sid,
+            effect: 'Allow',
+            actions: [...s.actions],
+            resources: [...s.resources],
+          })),
+      }) as never,
+    });
+    this.policyDependable = new IamRolePolicy(this, 'Policy', {
+      name: 'least-privilege',
+      role: this.roleName,
+      policy: policy.json,
+    });
+  }
+
+  public addToPrincipalPolicy(statement: PolicyStatement): void {
+    throwIfViolations('LeastPrivilegeRole', this, checkRules(`statement ${statement.sid}`, statement, STATEMENT_RULES));
+    const existing = this.statements.get(statement.sid);
+    if (existing && !sameStatement(existing, statement)) {
+      throw new Error(
+        `LeastPrivilegeRole at '${this.node.path}': statement id "${statement.sid}" is already used with other ` +
+          'actions or resources. Fix: give each grant its own sid.',
+      );
+    }
+    this.statements.set(statement.sid, { sid: statement.sid, actions: [...statement.actions], resources: [...statement.resources] });
+  }
+
+  /** The statements granted so far (for inspection; the synthesized policy holds the same). */
+  public get grantedStatements(): readonly PolicyStatement[] {
+    return [...this.statements.values()];
+  }
+}
+
+function sameStatement(a: PolicyStatement, b: PolicyStatement): boolean {
+  const key = (s: PolicyStatement) => JSON.stringify([[...s.actions].sort(), [...s.resources].sort()]);
+  return key(a) === key(b);
+}

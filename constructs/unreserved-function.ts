@@ -1,0 +1,350 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
+import { AssetType, Fn, TerraformAsset, TerraformStack } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { existsSync } from 'fs';
+import { IGrantee, LeastPrivilegeRole, PolicyStatement } from './least-privilege-role';
+import { SafeBucket } from './safe-bucket';
+import { Bundle, bundleEntry } from './internal/bundling';
+import { XRAY_WRITE_ACTIONS } from './internal/iam';
+import { DEFAULT_NODE_RUNTIME, SupportedNodeRuntime, esbuildTargetFor, runtimeProblem, supportedRuntimes } from './internal/lambda-runtimes';
+import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
+import { NameRule, guardDeployTimeName, validateName } from './internal/name-rules';
+import { fitName, normaliseName } from './internal/naming';
+import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
+
+/** AWS keeps at least this much account concurrency unreserved; a reservation that eats into it fails. */
+export const MIN_UNRESERVED_CONCURRENCY = 100;
+/** The default Lambda concurrency quota of an AWS account (per region). */
+export const DEFAULT_ACCOUNT_CONCURRENCY_LIMIT = 1000;
+/** cdktf context key that declares the account's concurrency quota for the whole app. */
+export const ACCOUNT_CONCURRENCY_CONTEXT_KEY = 'accountConcurrencyLimit';
+
+export const FUNCTION_NAME_RULES: readonly NameRule[] = [
+  {
+    id: 'function-name/min-length',
+    requirement: 'not be empty',
+    fix: 'give a name, or omit functionName and let UnreservedFunction derive one',
+    constraint: { kind: 'minLength', min: 1 },
+    checkableWhenPartial: false,
+  },
+  {
+    id: 'function-name/max-length',
+    requirement: 'be at most 64 characters long',
+    fix: 'shorten the name, or omit functionName and let UnreservedFunction derive one that fits',
+    constraint: { kind: 'maxLength', max: 64 },
+  },
+  {
+    id: 'function-name/charset',
+    requirement: "contain only letters, digits, '-' and '_'",
+    fix: 'replace other characters with "-"',
+    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9_-]*$' },
+  },
+];
+
+/** Environment variable names that suggest a secret: secrets belong in Secrets Manager or SSM, passed by ARN. */
+const SECRET_LIKE_NAME = /(SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|ACCESS_KEY|TOKEN)/i;
+
+export interface UnreservedFunctionProps {
+  /** TypeScript (or JavaScript) entry file; it must export `handler`. Bundled with esbuild at synth. */
+  readonly entry: string;
+  /** Bucket the code zip is uploaded to (under a key holding the asset hash). */
+  readonly codeBucket: SafeBucket;
+  /**
+   * The exact function name; validated, never rewritten.
+   * @default `<stack name>-<construct id>`, normalised and shortened with a hash when over 64 characters
+   */
+  readonly functionName?: string;
+  /**
+   * Node.js runtime. Deprecated runtimes are rejected at synth.
+   * @default 'nodejs22.x'
+   */
+  readonly runtime?: SupportedNodeRuntime;
+  /**
+   * Memory in MB (128 to 10240).
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout in seconds (1 to 900).
+   * @default 30
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Instruction set.
+   * @default 'arm64' (Graviton: cheaper per GB-second; the bundles are plain JavaScript)
+   */
+  readonly architecture?: 'arm64' | 'x86_64';
+  /**
+   * Plain configuration for the function. Names that look like secrets are rejected.
+   * @default {}
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Reserved concurrency. Every reservation in the app is summed at synth and
+   * must leave at least 100 of the account quota unreserved.
+   * @default none: the function draws on the unreserved pool
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * The account's Lambda concurrency quota the reservations are checked against.
+   * @default the cdktf context value `accountConcurrencyLimit`, else 1000 (the AWS default)
+   */
+  readonly accountConcurrencyLimit?: number;
+  /**
+   * Retention of `/aws/lambda/<name>`, in days.
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Description shown in the console.
+   * @default none
+   */
+  readonly description?: string;
+}
+
+const PROPS_RULES: readonly Rule<UnreservedFunctionProps>[] = [
+  {
+    id: 'function/entry-exists',
+    field: 'entry',
+    pick: (p) => p.entry,
+    requirement: 'name an entry file that exists',
+    check: (p) => existsSync(p.entry),
+    fix: 'check the path of `entry` (it is resolved from the working directory)',
+  },
+  {
+    id: 'function/memory',
+    field: 'memorySize',
+    pick: (p) => p.memorySize,
+    requirement: 'set memorySize to a whole number from 128 to 10240',
+    check: (p) => p.memorySize === undefined || (Number.isInteger(p.memorySize) && p.memorySize >= 128 && p.memorySize <= 10240),
+    fix: 'pick a memory size in that range',
+  },
+  {
+    id: 'function/timeout',
+    field: 'timeoutSeconds',
+    pick: (p) => p.timeoutSeconds,
+    requirement: 'set timeoutSeconds to a whole number from 1 to 900',
+    check: (p) => p.timeoutSeconds === undefined || (Number.isInteger(p.timeoutSeconds) && p.timeoutSeconds >= 1 && p.timeoutSeconds <= 900),
+    fix: 'pick a timeout in that range; longer work belongs in Step Functions',
+  },
+  {
+    id: 'function/reserved-concurrency',
+    field: 'reservedConcurrency',
+    pick: (p) => p.reservedConcurrency,
+    requirement: 'set reservedConcurrency to a whole number of at least 0',
+    check: (p) => p.reservedConcurrency === undefined || (Number.isInteger(p.reservedConcurrency) && p.reservedConcurrency >= 0),
+    fix: 'omit reservedConcurrency unless the function must be capped or guaranteed capacity',
+  },
+  {
+    id: 'function/account-limit',
+    field: 'accountConcurrencyLimit',
+    pick: (p) => p.accountConcurrencyLimit,
+    requirement: `set accountConcurrencyLimit to a whole number of at least ${MIN_UNRESERVED_CONCURRENCY}`,
+    check: (p) => p.accountConcurrencyLimit === undefined || (Number.isInteger(p.accountConcurrencyLimit) && p.accountConcurrencyLimit >= MIN_UNRESERVED_CONCURRENCY),
+    fix: 'use the quota shown under Service Quotas > AWS Lambda > Concurrent executions',
+  },
+  {
+    id: 'function/environment-names',
+    field: 'environment',
+    pick: (p) => Object.keys(p.environment ?? {}),
+    requirement: 'name environment variables with letters, digits and "_", starting with a letter, and not starting with AWS_',
+    check: (p) => Object.keys(p.environment ?? {}).every((k) => /^[A-Za-z][A-Za-z0-9_]*$/.test(k) && !k.startsWith('AWS_')),
+    fix: 'rename the variable (AWS_ names are reserved by the Lambda runtime)',
+  },
+  {
+    id: 'function/no-secrets-in-environment',
+    field: 'environment',
+    pick: (p) => Object.keys(p.environment ?? {}),
+    requirement: 'not pass secrets in environment variables (names like *_SECRET, *_PASSWORD, *_TOKEN, *_API_KEY)',
+    check: (p) => Object.keys(p.environment ?? {}).every((k) => !SECRET_LIKE_NAME.test(k)),
+    fix: 'store the secret in Secrets Manager or SSM Parameter Store and pass its ARN or name instead',
+  },
+];
+
+export function validateUnreservedFunctionProps(props: UnreservedFunctionProps): Violation[] {
+  const violations = checkRules('props', props, PROPS_RULES);
+  const runtime = props.runtime ?? DEFAULT_NODE_RUNTIME;
+  const problem = runtimeProblem(runtime);
+  if (problem) {
+    violations.push(violation('function/runtime', 'runtime', runtime, `be a supported runtime; it ${problem}`, `use ${supportedRuntimes().join(' or ')}`));
+  }
+  violations.push(...checkRules('logRetentionDays', props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES));
+  if (props.functionName !== undefined) {
+    violations.push(...validateName('functionName', props.functionName, FUNCTION_NAME_RULES));
+  }
+  return violations;
+}
+
+/** A function's claim on the account's concurrency. */
+export interface ConcurrencyReservation {
+  readonly path: string;
+  readonly reserved: number;
+}
+
+/**
+ * Checks that the reservations leave at least 100 of the quota unreserved.
+ * Pure, so the rule can be tested on its own; the construct calls it with
+ * every reservation in the app.
+ */
+export function checkConcurrencyBudget(reservations: readonly ConcurrencyReservation[], accountLimit: number): Violation[] {
+  const total = reservations.reduce((sum, r) => sum + r.reserved, 0);
+  if (accountLimit - total >= MIN_UNRESERVED_CONCURRENCY) return [];
+  const list = reservations.map((r) => `${r.path}=${r.reserved}`).join(', ');
+  return [
+    violation(
+      'function/unreserved-concurrency',
+      'reservedConcurrency (whole app)',
+      `${list}; sum ${total} of an account limit of ${accountLimit}`,
+      `leave at least ${MIN_UNRESERVED_CONCURRENCY} unreserved (reserve at most ${accountLimit - MIN_UNRESERVED_CONCURRENCY} in total)`,
+      `remove reservedConcurrency from functions that do not need it, lower the values, or raise the account quota ` +
+        `(Service Quotas) and declare it with accountConcurrencyLimit or the '${ACCOUNT_CONCURRENCY_CONTEXT_KEY}' context`,
+    ),
+  ];
+}
+
+/** Every reservation made so far in each app (keyed by the construct tree's root). */
+const reservationsByApp = new WeakMap<IConstruct, ConcurrencyReservation[]>();
+
+/**
+ * A Node.js Lambda function that never eats the account's unreserved
+ * concurrency (seed failure 2): it reserves none unless asked, and every
+ * reservation in the app is checked against the account quota at synth.
+ * It owns its log group (with retention), a least-privilege role, X-Ray
+ * tracing, and its code: the entry is bundled with esbuild and uploaded to a
+ * {@link SafeBucket} under a key holding the bundle hash.
+ *
+ * @example
+ * const fn = new UnreservedFunction(stack, 'Processing', { entry: 'lambdas/processing/handler.ts', codeBucket });
+ * table.grant(fn, 'dynamodb:UpdateItem');
+ */
+export class UnreservedFunction extends Construct implements IGrantee {
+  public readonly functionName: string;
+  public readonly functionArn: string;
+  /** ARN to use in API Gateway integrations (`.../invocations`). */
+  public readonly invokeArn: string;
+  public readonly role: LeastPrivilegeRole;
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly bundle: Bundle;
+  public readonly lambda: LambdaFunction;
+
+  constructor(scope: Construct, id: string, props: UnreservedFunctionProps) {
+    super(scope, id);
+    throwIfViolations('UnreservedFunction', this, validateUnreservedFunctionProps(props));
+    this.checkAppConcurrency(props);
+
+    const runtime = props.runtime ?? DEFAULT_NODE_RUNTIME;
+    const requestedName =
+      props.functionName ??
+      fitName(normaliseName(`${TerraformStack.of(this).node.id}-${id}`, { allowedSeparators: '-_', separator: '-', keepCase: true }), 64, '-');
+    const { name, preconditions } = guardDeployTimeName(this, 'UnreservedFunction', 'function name', requestedName, FUNCTION_NAME_RULES);
+
+    this.logGroup = new CloudwatchLogGroup(this, 'LogGroup', {
+      name: `/aws/lambda/${name}`,
+      retentionInDays: props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+    });
+
+    this.role = new LeastPrivilegeRole(this, 'Role', { assumedBy: 'lambda.amazonaws.com' });
+    this.role.addToPrincipalPolicy({
+      sid: 'WriteOwnLogGroup',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [`${this.logGroup.arn}:*`],
+    });
+    this.role.addToPrincipalPolicy({ sid: 'WriteTraces', actions: [...XRAY_WRITE_ACTIONS], resources: ['*'] });
+
+    this.bundle = bundleEntry(props.entry, esbuildTargetFor(runtime));
+    const code = codeObject(props.codeBucket, this.bundle);
+
+    this.lambda = new LambdaFunction(this, 'Function', {
+      functionName: name,
+      description: props.description,
+      role: this.role.roleArn,
+      runtime,
+      architectures: [props.architecture ?? 'arm64'],
+      handler: 'index.handler',
+      s3Bucket: props.codeBucket.bucketName,
+      s3Key: code.key,
+      sourceCodeHash: code.sourceCodeHash,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeoutSeconds ?? 30,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      environment: props.environment && Object.keys(props.environment).length > 0 ? { variables: { ...props.environment } } : undefined,
+      tracingConfig: { mode: 'Active' },
+      loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
+      // The log group and permissions must exist before the first invocation.
+      dependsOn: [this.logGroup, this.role.policyDependable, code.object],
+      lifecycle: { precondition: preconditions },
+    });
+    this.functionName = this.lambda.functionName;
+    this.functionArn = this.lambda.arn;
+    this.invokeArn = this.lambda.invokeArn;
+  }
+
+  /** Lets `grantee` invoke this function (and its versions and aliases). */
+  public grantInvoke(grantee: IGrantee): void {
+    grantee.addToPrincipalPolicy({
+      sid: `Invoke${this.node.id.replace(/[^A-Za-z0-9]/g, '')}`,
+      actions: ['lambda:InvokeFunction'],
+      resources: [this.functionArn, `${this.functionArn}:*`],
+    });
+  }
+
+  /** Lets an AWS service invoke the function, only from `sourceArn` (resource-based policy). */
+  public allowInvokeFrom(id: string, principal: string, sourceArn: string): LambdaPermission {
+    return new LambdaPermission(this, id, {
+      action: 'lambda:InvokeFunction',
+      functionName: this.functionName,
+      principal,
+      sourceArn,
+    });
+  }
+
+  public addToPrincipalPolicy(statement: PolicyStatement): void {
+    this.role.addToPrincipalPolicy(statement);
+  }
+
+  private checkAppConcurrency(props: UnreservedFunctionProps): void {
+    if (props.reservedConcurrency === undefined) return;
+    const root = this.node.root;
+    const reservations = reservationsByApp.get(root) ?? [];
+    reservations.push({ path: this.node.path, reserved: props.reservedConcurrency });
+    reservationsByApp.set(root, reservations);
+    const contextLimit = this.node.tryGetContext(ACCOUNT_CONCURRENCY_CONTEXT_KEY) as number | undefined;
+    const limit = props.accountConcurrencyLimit ?? (contextLimit === undefined ? DEFAULT_ACCOUNT_CONCURRENCY_LIMIT : Number(contextLimit));
+    throwIfViolations('UnreservedFunction', this, checkConcurrencyBudget(reservations, limit));
+  }
+}
+
+interface CodeObject {
+  readonly object: S3Object;
+  readonly key: string;
+  readonly sourceCodeHash: string;
+}
+
+/** One asset and one S3 object per bundle per bucket: functions sharing an entry share the upload. */
+function codeObject(bucket: SafeBucket, bundle: Bundle): CodeObject {
+  const id = `Code${bundle.contentHash.slice(0, 16)}`;
+  const existing = bucket.node.tryFindChild(id) as CodeAsset | undefined;
+  return existing ?? new CodeAsset(bucket, id, bucket, bundle);
+}
+
+class CodeAsset extends Construct implements CodeObject {
+  public readonly object: S3Object;
+  public readonly key: string;
+  public readonly sourceCodeHash: string;
+
+  constructor(scope: Construct, id: string, bucket: SafeBucket, bundle: Bundle) {
+    super(scope, id);
+    const asset = new TerraformAsset(this, 'Asset', { path: bundle.dir, type: AssetType.ARCHIVE });
+    this.key = `lambda/${asset.assetHash}.zip`;
+    this.object = new S3Object(this, 'Object', {
+      bucket: bucket.bucketName,
+      key: this.key,
+      source: asset.path,
+      sourceHash: Fn.filemd5(asset.path),
+    });
+    this.sourceCodeHash = Fn.filebase64sha256(asset.path);
+  }
+}

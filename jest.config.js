@@ -1,0 +1,28 @@
+// Two projects so the fast unit tests can run alone (`npm run test:unit`);
+// `npm test` runs both. @swc/jest strips types without type-checking, so the
+// huge @cdktf/provider-aws typings are never checked per file: `tsc --noEmit`
+// (the first step of `npm test`) is the one type check.
+const swcTransform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+};
+
+const shared = {
+  testEnvironment: 'node',
+  transform: swcTransform,
+  setupFilesAfterEnv: ['<rootDir>/__tests__/setup.ts'],
+};
+
+module.exports = {
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/__tests__/constructs/**/*.test.ts', '<rootDir>/__tests__/lambdas/**/*.test.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'],
+    },
+  ],
+};

@@ -1,0 +1,2 @@
+// Brings cdktf's jest matcher typings (toHaveResource, ...) into every test file.
+import 'cdktf/lib/testing/adapters/jest';
