@@ -13,6 +13,7 @@ const shared = {
 };
 
 module.exports = {
+  reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
   projects: [
     {
       ...shared,

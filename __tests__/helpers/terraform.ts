@@ -150,3 +150,13 @@ export function offlineTestFile(config: { data?: Record<string, Record<string, u
     '',
   ].join('\n');
 }
+
+/** The Terraform address (`type.name`) of the one resource of `type` whose name starts with `namePrefix`, in a synthesized folder. */
+export function resourceAddress(dir: string, type: string, namePrefix: string): string {
+  const config = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8'));
+  const names = Object.keys(config.resource?.[type] ?? {}).filter((name) => name.startsWith(namePrefix));
+  if (names.length !== 1) {
+    throw new Error(`expected one ${type} named ${namePrefix}*, found ${names.length}`);
+  }
+  return `${type}.${names[0]}`;
+}

@@ -1,0 +1,110 @@
+import { Testing } from 'cdktf';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import * as ts from 'typescript';
+import { ConsistentTable } from '../../constructs/consistent-table';
+import { defineKeySchema } from '../../constructs/key-schema';
+import { LoggedStateMachine } from '../../constructs/logged-state-machine';
+import { SafeBucket } from '../../constructs/safe-bucket';
+import { ACCOUNT_CONCURRENCY_CONTEXT_KEY, UnreservedFunction } from '../../constructs/unreserved-function';
+import { LOG_DELIVERY_ACTIONS } from '../../constructs/internal/iam';
+import { ECHO_ENTRY, errorOf, newStack } from '../helpers/stacks';
+import { FAKE_ACCOUNT_ID, FAKE_REGION, assertTerraformAvailable, initValidateAndPlan, resourceAddress, synthToTempDir } from '../helpers/terraform';
+
+/**
+ * One test per failure of the post-mortem (../shared/seed-model-failures.md),
+ * each rebuilding the original configuration and showing what happens now.
+ */
+jest.setTimeout(120_000);
+
+describe('seed failure 1: bucket name built from the stack name TapStack', () => {
+  it('derives a lowercase name that the real provider plans', () => {
+    assertTerraformAvailable();
+    const { stack } = newStack('TapStack');
+    new SafeBucket(stack, 'LambdaCodeS3Bucket', { purpose: 'lambda-code' });
+    const dir = synthToTempDir(stack);
+    const bucket = resourceAddress(dir, 'aws_s3_bucket', 'LambdaCodeS3Bucket');
+    const result = initValidateAndPlan(dir, {
+      asserts: [[`${bucket}.bucket == "tapstack-lambda-code-${FAKE_ACCOUNT_ID}-${FAKE_REGION}"`, 'unexpected bucket name']],
+    });
+    expect(result.ok).toBe(true);
+  });
+
+  it('rejects the same name when given explicitly, instead of rewriting it', () => {
+    const { stack } = newStack('TapStack');
+    const message = errorOf(() => new SafeBucket(stack, 'LambdaCodeS3Bucket', { bucketName: 'TapStack-lambda-code-123456789012' }));
+    expect(message).toContain('[bucket-name/charset]');
+    expect(message).toContain('"TapStack-lambda-code-123456789012"');
+  });
+});
+
+describe('seed failure 2: reserved concurrency of 100, 50 and 25', () => {
+  it('fails at synth against a quota those reservations leave under 100 of', () => {
+    const { stack } = newStack('TapStack', { [ACCOUNT_CONCURRENCY_CONTEXT_KEY]: 270 });
+    const codeBucket = new SafeBucket(stack, 'Code', {});
+    new UnreservedFunction(stack, 'ProcessingLambda', { entry: ECHO_ENTRY, codeBucket, reservedConcurrency: 100 });
+    new UnreservedFunction(stack, 'ValidationLambda', { entry: ECHO_ENTRY, codeBucket, reservedConcurrency: 50 });
+    const message = errorOf(() => new UnreservedFunction(stack, 'NotificationLambda', { entry: ECHO_ENTRY, codeBucket, reservedConcurrency: 25 }));
+    expect(message).toContain(
+      'TapStack/ProcessingLambda=100, TapStack/ValidationLambda=50, TapStack/NotificationLambda=25; sum 175 of an account limit of 270',
+    );
+    expect(message).toContain('must leave at least 100 unreserved');
+  });
+});
+
+describe('seed failure 3: state machine with logging and a bare role', () => {
+  it('attaches the eight log-delivery actions to the bare role, and the state machine waits for them', () => {
+    assertTerraformAvailable();
+    const { stack } = newStack('TapStack');
+    const codeBucket = new SafeBucket(stack, 'Code', {});
+    const fn = new UnreservedFunction(stack, 'ProcessingLambda', { entry: ECHO_ENTRY, codeBucket });
+    new LoggedStateMachine(stack, 'ApplicationStateMachine', {
+      definition: { StartAt: 'Process', States: { Process: { Type: 'Task', Resource: fn.functionArn, End: true } } },
+      existingRole: { roleArn: 'arn:aws:iam::123456789012:role/StepFunctionsExecutionRole' },
+    });
+    const synthesized = JSON.parse(Testing.synth(stack));
+    const doc = Object.entries(synthesized.data.aws_iam_policy_document).find(([key]) => key.startsWith('ApplicationStateMachine_Role_PolicyDocument'))?.[1] as {
+      statement: { actions: string[] }[];
+    };
+    expect(doc.statement.flatMap((s) => s.actions)).toEqual(expect.arrayContaining([...LOG_DELIVERY_ACTIONS]));
+    const dir = synthToTempDir(stack);
+    const attached = resourceAddress(dir, 'aws_iam_role_policy', 'ApplicationStateMachine_Role_Policy');
+    const result = initValidateAndPlan(dir, {
+      asserts: [[`${attached}.role == "StepFunctionsExecutionRole"`, 'the log-delivery policy is not attached to the bare role']],
+    });
+    expect(result.ok).toBe(true);
+  });
+});
+
+describe('seed failure 4: table keyed PK/SK beside code using pk', () => {
+  const seedSchema = defineKeySchema({
+    primary: { partitionKey: { name: 'PK', type: 'S' }, sortKey: { name: 'SK', type: 'S' } },
+  });
+
+  it('refuses the table at synth', () => {
+    const { stack } = newStack('TapStack');
+    const message = errorOf(() => new ConsistentTable(stack, 'Table', { schema: seedSchema }));
+    expect(message).toContain('[table-keys/naming-convention]');
+    expect(message).toContain('"PK"');
+  });
+
+  it('makes code that queries with pk against a PK schema fail to compile', () => {
+    const dir = mkdtempSync(join(__dirname, '.seed4-'));
+    try {
+      const file = join(dir, 'code-using-pk.ts');
+      writeFileSync(
+        file,
+        [
+          "import { PrimaryKeyOf, defineKeySchema } from '../../../constructs/key-schema';",
+          "const schema = defineKeySchema({ primary: { partitionKey: { name: 'PK', type: 'S' }, sortKey: { name: 'SK', type: 'S' } } });",
+          "export const key: PrimaryKeyOf<typeof schema> = { pk: 'JOB#1', sk: 'JOB' };",
+        ].join('\n'),
+      );
+      const program = ts.createProgram([file], { strict: true, noEmit: true, skipLibCheck: true, types: [] });
+      const messages = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      expect(messages.join('\n')).toMatch(/'pk' does not exist in type/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

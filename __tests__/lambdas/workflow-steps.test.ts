@@ -1,0 +1,151 @@
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { NotificationInput } from '../../lambdas/notification/handler';
+import { PARTITION_KEY, jobPartition } from '../../lambdas/shared/jobs-schema';
+import type { StepInput } from '../../lambdas/shared/step';
+import { proxyEvent } from '../helpers/api-events';
+import { LocalDynamo, createSynthesizedTable, startDynalite } from '../helpers/dynalite';
+import { TEST_TOPIC_ARN, configureLambdaEnvironment } from '../helpers/lambda-env';
+import { RecordingAws, startRecordingAws } from '../helpers/recording-aws';
+
+interface Handlers {
+  api: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  validation: (event: StepInput) => Promise<StepInput>;
+  processing: (event: StepInput) => Promise<StepInput>;
+  notification: (event: NotificationInput) => Promise<{ jobId: string; status: string }>;
+}
+
+let dynamo: LocalDynamo;
+let aws: RecordingAws;
+let handlers: Handlers;
+let logLines: string[];
+let tableCounter = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  aws = await startRecordingAws();
+});
+
+afterAll(async () => {
+  await dynamo.close();
+  await aws.close();
+});
+
+beforeEach(async () => {
+  const tableName = `jobs-steps-${++tableCounter}`;
+  await createSynthesizedTable(dynamo, tableName);
+  configureLambdaEnvironment({ tableName, dynamoEndpoint: dynamo.endpoint, awsEndpoint: aws.endpoint });
+  aws.messages.length = 0;
+  logLines = [];
+  jest.spyOn(console, 'log').mockImplementation((line: string) => void logLines.push(line));
+  jest.spyOn(console, 'error').mockImplementation((line: string) => void logLines.push(line));
+  jest.resetModules();
+  handlers = {
+    api: (await import('../../lambdas/api/handler')).handler,
+    validation: (await import('../../lambdas/validation/handler')).handler,
+    processing: (await import('../../lambdas/processing/handler')).handler,
+    notification: (await import('../../lambdas/notification/handler')).handler,
+  };
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+async function submitted(type: string, payload: Record<string, unknown>): Promise<string> {
+  const response = await handlers.api(proxyEvent({ method: 'POST', resource: '/jobs', path: '/jobs', body: JSON.stringify({ type, payload }) }));
+  return JSON.parse(response.body).jobId;
+}
+
+async function jobView(jobId: string): Promise<Record<string, any>> {
+  const response = await handlers.api(proxyEvent({ method: 'GET', resource: '/jobs/{id}', path: `/jobs/${jobId}`, pathParameters: { id: jobId } }));
+  return JSON.parse(response.body);
+}
+
+async function partitionItemCount(jobId: string): Promise<number> {
+  const { Items = [] } = await dynamo.client.send(
+    new QueryCommand({
+      TableName: process.env.TABLE_NAME,
+      KeyConditionExpression: '#p = :p',
+      ExpressionAttributeNames: { '#p': PARTITION_KEY },
+      ExpressionAttributeValues: { ':p': { S: jobPartition(jobId)[PARTITION_KEY] } },
+    }),
+  );
+  return Items.length;
+}
+
+describe('the happy path through the three steps', () => {
+  it('validates, processes and notifies, recording each transition and the notification', async () => {
+    const jobId = await submitted('sum', { numbers: [1, 2, 3.5] });
+    await handlers.validation({ jobId });
+    await handlers.processing({ jobId });
+    const outcome = await handlers.notification({ jobId });
+    expect(outcome).toEqual({ jobId, status: 'SUCCEEDED' });
+
+    const job = await jobView(jobId);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', result: { total: 6.5 } });
+    expect(job.history.map((h: { status: string }) => h.status)).toEqual(['RECEIVED', 'VALIDATED', 'PROCESSED', 'SUCCEEDED']);
+    expect(aws.messages).toEqual([expect.objectContaining({ topicArn: TEST_TOPIC_ARN, message: JSON.stringify({ jobId, outcome: 'SUCCEEDED' }) })]);
+    // job, four history events, one notification record
+    expect(await partitionItemCount(jobId)).toBe(6);
+  });
+
+  it('logs structured JSON lines that carry the job id', async () => {
+    const jobId = await submitted('echo', { message: 'hi' });
+    await handlers.validation({ jobId });
+    const lines = logLines.map((line) => JSON.parse(line));
+    expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ level: 'info', message: 'job validated', jobId })]));
+  });
+});
+
+describe('retries cannot repeat or reverse a step', () => {
+  it('a retried step writes nothing twice and publishes once', async () => {
+    const jobId = await submitted('wordcount', { text: 'a b' });
+    await handlers.validation({ jobId });
+    await handlers.validation({ jobId });
+    await handlers.processing({ jobId });
+    await handlers.processing({ jobId });
+    await handlers.notification({ jobId });
+    await handlers.notification({ jobId });
+    expect(aws.messages).toHaveLength(1);
+    expect(await partitionItemCount(jobId)).toBe(6);
+    expect((await jobView(jobId)).status).toBe('SUCCEEDED');
+  });
+
+  it('refuses to skip a step (process a job that was never validated)', async () => {
+    const jobId = await submitted('echo', { message: 'x' });
+    await expect(handlers.processing({ jobId })).rejects.toThrow(`Job ${jobId} cannot move to PROCESSED: it is RECEIVED, expected VALIDATED`);
+    expect((await jobView(jobId)).status).toBe('RECEIVED');
+  });
+
+  it('refuses to move a finished job backwards', async () => {
+    const jobId = await submitted('echo', { message: 'x' });
+    await handlers.validation({ jobId });
+    await handlers.processing({ jobId });
+    await handlers.notification({ jobId });
+    await expect(handlers.validation({ jobId })).rejects.toThrow('cannot move to VALIDATED: it is SUCCEEDED');
+    expect((await jobView(jobId)).status).toBe('SUCCEEDED');
+  });
+});
+
+describe('failures end in FAILED with the error and the state', () => {
+  it('rejects a payload that breaks its type rules, without changing the job', async () => {
+    const jobId = await submitted('sum', { numbers: [1, 'two'] });
+    await expect(handlers.validation({ jobId })).rejects.toMatchObject({ name: 'JobValidationError', message: 'payload.numbers[1] must be a finite number' });
+    expect((await jobView(jobId)).status).toBe('RECEIVED');
+  });
+
+  it('records FAILED with the error and the failing state when called from the Catch, and notifies once', async () => {
+    const jobId = await submitted('sum', { numbers: [] });
+    const failure = { state: 'Validate', error: { Error: 'JobValidationError', Cause: '{"errorMessage":"payload.numbers must be an array"}' } };
+    expect(await handlers.notification({ jobId, failure })).toEqual({ jobId, status: 'FAILED' });
+    expect(await handlers.notification({ jobId, failure })).toEqual({ jobId, status: 'FAILED' });
+    const job = await jobView(jobId);
+    expect(job.status).toBe('FAILED');
+    expect(job.error).toEqual({ error: 'JobValidationError', cause: failure.error.Cause, state: 'Validate' });
+    expect(job.history.map((h: { status: string }) => h.status)).toEqual(['RECEIVED', 'FAILED']);
+    expect(aws.messages.map((m) => JSON.parse(m.message))).toEqual([{ jobId, outcome: 'FAILED' }]);
+  });
+
+  it('rejects step input without a job id', async () => {
+    await expect(handlers.validation({} as StepInput)).rejects.toThrow('Step input must be { "jobId": "<id>" }');
+  });
+});

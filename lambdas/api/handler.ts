@@ -1,0 +1,154 @@
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { createHash, randomUUID } from 'crypto';
+import { requireEnv } from '../shared/config';
+import { documentClient } from '../shared/dynamo';
+import { json } from '../shared/http';
+import { getHistory, getJob, recordHistory } from '../shared/job-store';
+import {
+  JobRecord,
+  PARTITION_KEY,
+  STATUS_INDEX_NAME,
+  STATUS_INDEX_PARTITION_KEY,
+  jobKey,
+  statusIndexKey,
+  statusPartition,
+} from '../shared/jobs-schema';
+import { log } from '../shared/log';
+import { decodeCursor, encodeCursor } from './cursor';
+import { MAX_BODY_BYTES, checkIdempotencyKey, parseListQuery, parseSubmitBody } from './request';
+
+/**
+ * The API's front door: POST /jobs, GET /jobs/{id}, GET /jobs. It is not a
+ * workflow step, so the state machine and this function do not depend on each
+ * other (the workflow's ARN is this function's configuration).
+ */
+const config = requireEnv('TABLE_NAME', 'STATE_MACHINE_ARN');
+const sfn = new SFNClient({});
+
+export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const route = `${event.httpMethod} ${event.resource}`;
+  try {
+    switch (route) {
+      case 'POST /jobs':
+        return await submitJob(event);
+      case 'GET /jobs/{id}':
+        return await readJob(event.pathParameters?.id ?? '');
+      case 'GET /jobs':
+        return await listJobs(event.queryStringParameters ?? {});
+      default:
+        return json(404, { message: `No route for ${route}` });
+    }
+  } catch (error) {
+    log('error', 'request failed', { route, error: (error as Error).message });
+    return json(500, { message: 'Internal error' });
+  }
+}
+
+function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const entry = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name.toLowerCase());
+  return entry?.[1] ?? undefined;
+}
+
+async function submitJob(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  if (Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES) {
+    return json(413, { message: `Body is larger than ${MAX_BODY_BYTES} bytes, the Step Functions input limit` });
+  }
+  const idempotencyKey = header(event, 'Idempotency-Key');
+  const parsed = parseSubmitBody(body);
+  const errors = [...checkIdempotencyKey(idempotencyKey), ...(parsed.ok ? [] : parsed.errors)];
+  if (!parsed.ok || errors.length > 0) {
+    return json(400, { message: 'Invalid request', errors });
+  }
+
+  const requestHash = createHash('sha256').update(body).digest('hex');
+  // The same idempotency key always names the same job, so a duplicate collides on the conditional put below.
+  const jobId = idempotencyKey ? createHash('sha256').update(`idempotency:${idempotencyKey}`).digest('hex').slice(0, 32) : randomUUID();
+  const now = new Date().toISOString();
+  const job: JobRecord = {
+    jobId,
+    type: parsed.value.type,
+    payload: parsed.value.payload,
+    status: 'RECEIVED',
+    createdAt: now,
+    updatedAt: now,
+    requestHash,
+    idempotencyKey,
+  };
+  try {
+    await documentClient.send(
+      new PutCommand({
+        TableName: config.TABLE_NAME,
+        Item: { ...jobKey(jobId), ...statusIndexKey('RECEIVED', now, jobId), ...job },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    const existing = await getJob(config.TABLE_NAME, jobId);
+    if (!existing) throw error;
+    if (existing.requestHash !== requestHash) {
+      return json(422, { message: 'This Idempotency-Key was already used with a different body', jobId });
+    }
+    log('info', 'duplicate submission', { jobId, status: existing.status });
+    if (existing.status === 'RECEIVED') {
+      // The first request may have stopped before starting the workflow; starting it again by name is idempotent.
+      await recordHistory(config.TABLE_NAME, { jobId, status: 'RECEIVED', at: existing.createdAt });
+      await startWorkflow(jobId);
+    }
+    return json(202, { jobId, status: existing.status });
+  }
+  await recordHistory(config.TABLE_NAME, { jobId, status: 'RECEIVED', at: now });
+  await startWorkflow(jobId);
+  log('info', 'job received', { jobId, type: job.type });
+  return json(202, { jobId, status: 'RECEIVED' });
+}
+
+async function startWorkflow(jobId: string): Promise<void> {
+  try {
+    // The execution is named after the job: Step Functions itself refuses a second one.
+    await sfn.send(new StartExecutionCommand({ stateMachineArn: config.STATE_MACHINE_ARN, name: jobId, input: JSON.stringify({ jobId }) }));
+  } catch (error) {
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
+  }
+}
+
+async function readJob(jobId: string): Promise<APIGatewayProxyResult> {
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(jobId)) {
+    return json(400, { message: 'Invalid request', errors: [{ field: 'id', message: 'must be a job id' }] });
+  }
+  const job = await getJob(config.TABLE_NAME, jobId);
+  if (!job) return json(404, { message: `No job ${jobId}` });
+  return json(200, { ...publicView(job), history: await getHistory(config.TABLE_NAME, jobId) });
+}
+
+async function listJobs(query: Readonly<Record<string, string | undefined>>): Promise<APIGatewayProxyResult> {
+  const parsed = parseListQuery(query, decodeCursor);
+  if (!parsed.ok) return json(400, { message: 'Invalid request', errors: parsed.errors });
+  const { status, limit, cursor } = parsed.value;
+  const { Items = [], LastEvaluatedKey } = await documentClient.send(
+    new QueryCommand({
+      TableName: config.TABLE_NAME,
+      IndexName: STATUS_INDEX_NAME,
+      KeyConditionExpression: '#status = :status',
+      ExpressionAttributeNames: { '#status': STATUS_INDEX_PARTITION_KEY },
+      ExpressionAttributeValues: { ':status': statusPartition(status)[STATUS_INDEX_PARTITION_KEY] },
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: cursor,
+    }),
+  );
+  return json(200, {
+    jobs: Items.map((item) => publicView(item as JobRecord)),
+    cursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : undefined,
+  });
+}
+
+/** What a client sees of a job: no keys, no internal hashes. */
+function publicView(job: JobRecord): Record<string, unknown> {
+  const { jobId, type, status, createdAt, updatedAt, result, error, payload } = job;
+  return { jobId, type, status, createdAt, updatedAt, payload, result, error };
+}

@@ -1,0 +1,77 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { requireEnv } from '../shared/config';
+import { documentClient } from '../shared/dynamo';
+import { getJob, transition } from '../shared/job-store';
+import { JobStatus, NON_TERMINAL_STATUSES, NotificationRecord, PARTITION_KEY, notificationKey } from '../shared/jobs-schema';
+import { log } from '../shared/log';
+import { requireJobId } from '../shared/step';
+
+/**
+ * The workflow's last word on a job. On success (step 3) it publishes the
+ * outcome and marks the job SUCCEEDED; from the workflow's Catch it records
+ * FAILED with the error and the state that failed, and publishes that.
+ * Either way the job ends in a terminal status.
+ */
+const config = requireEnv('TABLE_NAME', 'TOPIC_ARN');
+const sns = new SNSClient({});
+
+export interface NotificationInput {
+  readonly jobId: string;
+  /** Present when called from the workflow's Catch. */
+  readonly failure?: { readonly state: string; readonly error: { readonly Error?: string; readonly Cause?: string } };
+}
+
+export async function handler(event: NotificationInput): Promise<{ jobId: string; status: JobStatus }> {
+  const jobId = requireJobId(event);
+  const job = await getJob(config.TABLE_NAME, jobId);
+  if (!job) throw new Error(`Job ${jobId} does not exist`);
+
+  let status: JobStatus;
+  if (event.failure) {
+    status = 'FAILED';
+    if (job.status !== 'FAILED') {
+      const error = { error: event.failure.error.Error ?? 'Unknown', cause: event.failure.error.Cause ?? '', state: event.failure.state };
+      await transition(config.TABLE_NAME, jobId, NON_TERMINAL_STATUSES, 'FAILED', { error }, `${error.state}: ${error.error}`);
+    }
+  } else {
+    status = 'SUCCEEDED';
+  }
+
+  await publishOnce(jobId, status);
+  if (status === 'SUCCEEDED') {
+    await transition(config.TABLE_NAME, jobId, ['PROCESSED'], 'SUCCEEDED');
+  }
+  log('info', 'job finished', { jobId, status });
+  return { jobId, status };
+}
+
+/** Publishes the outcome unless a notification was already recorded (a retried step must not notify twice). */
+async function publishOnce(jobId: string, outcome: JobStatus): Promise<void> {
+  const { Item } = await documentClient.send(new GetCommand({ TableName: config.TABLE_NAME, Key: notificationKey(jobId), ConsistentRead: true }));
+  if (Item) {
+    log('info', 'notification already sent (retry)', { jobId });
+    return;
+  }
+  const { MessageId } = await sns.send(
+    new PublishCommand({
+      TopicArn: config.TOPIC_ARN,
+      Subject: `Job ${outcome.toLowerCase()}`,
+      Message: JSON.stringify({ jobId, outcome }),
+      MessageAttributes: { outcome: { DataType: 'String', StringValue: outcome } },
+    }),
+  );
+  const record: NotificationRecord = { jobId, topicArn: config.TOPIC_ARN, messageId: MessageId ?? '', outcome, at: new Date().toISOString() };
+  try {
+    await documentClient.send(
+      new PutCommand({
+        TableName: config.TABLE_NAME,
+        Item: { ...notificationKey(jobId), ...record },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+  }
+}
