@@ -11,7 +11,10 @@ import { TerraformStack, Testing } from 'cdktf';
  * overridden. The credentials and overrides live only in the temp copy.
  */
 
-export const PLUGIN_MIRROR = process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
+/** Where the hashicorp/aws provider is mirrored: `TF_PLUGIN_MIRROR`, else `/opt/tf-plugins`. */
+export function pluginMirror(): string {
+  return process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
+}
 export const AWS_PROVIDER_VERSION = '5.100.0';
 export const FAKE_ACCOUNT_ID = '123456789012';
 export const FAKE_REGION = 'us-east-1';
@@ -43,10 +46,10 @@ export function assertTerraformAvailable(): void {
         'e.g. from HashiCorp\'s Debian repository, then rerun.',
     );
   }
-  const providerDir = join(PLUGIN_MIRROR, 'registry.terraform.io', 'hashicorp', 'aws', AWS_PROVIDER_VERSION);
+  const providerDir = join(pluginMirror(), 'registry.terraform.io', 'hashicorp', 'aws', AWS_PROVIDER_VERSION);
   if (!existsSync(providerDir)) {
     throw new Error(
-      `No hashicorp/aws ${AWS_PROVIDER_VERSION} in the plugin mirror at ${PLUGIN_MIRROR}. ` +
+      `No hashicorp/aws ${AWS_PROVIDER_VERSION} in the plugin mirror at ${pluginMirror()}. ` +
         'Create one with `terraform providers mirror <dir>` on a machine with network (from a config that ' +
         `pins hashicorp/aws ${AWS_PROVIDER_VERSION}), then set TF_PLUGIN_MIRROR=<dir>.`,
     );
@@ -103,7 +106,7 @@ function writeOfflineFiles(dir: string, options: PlanOptions): void {
     join(dir, 'offline.tfrc'),
     [
       'provider_installation {',
-      `  filesystem_mirror {\n    path    = ${JSON.stringify(PLUGIN_MIRROR)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }`,
+      `  filesystem_mirror {\n    path    = ${JSON.stringify(pluginMirror())}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }`,
       '  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }',
       '}',
       'disable_checkpoint = true',

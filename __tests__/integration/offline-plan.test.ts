@@ -10,6 +10,17 @@ jest.setTimeout(120_000);
 beforeAll(() => assertTerraformAvailable());
 
 describe('offline terraform plan', () => {
+  it('fails, saying how to fix it, when the provider mirror is missing', () => {
+    const previous = process.env.TF_PLUGIN_MIRROR;
+    process.env.TF_PLUGIN_MIRROR = '/nonexistent/tf-plugins';
+    try {
+      expect(() => assertTerraformAvailable()).toThrow(/No hashicorp\/aws 5\.100\.0 in the plugin mirror at \/nonexistent\/tf-plugins.*terraform providers mirror/);
+    } finally {
+      if (previous === undefined) delete process.env.TF_PLUGIN_MIRROR;
+      else process.env.TF_PLUGIN_MIRROR = previous;
+    }
+  });
+
   it('plans the shipped TapStack clean, with its derived bucket name resolved to a valid lowercase name', () => {
     const stack = new TapStack(Testing.app(), 'TapStack');
     const dir = synthToTempDir(stack);
