@@ -1,5 +1,6 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { Testing } from 'cdktf';
+import { createTableInput } from '../../local/table';
 import { TapStack } from '../../main';
 import { SynthesizedStack } from './stacks';
 
@@ -23,24 +24,7 @@ function onlyOf<T>(record: Record<string, T> | undefined, what: string): T {
 
 /** CreateTable input built from the synthesized aws_dynamodb_table block (attributes, keys and indexes). */
 export function createTableInputFromSynth(json: SynthesizedStack, tableName: string): CreateTableCommandInput {
-  const table = onlyOf(json.resource.aws_dynamodb_table, 'aws_dynamodb_table');
-  const keySchema = (hash: string, range?: string) => [
-    { AttributeName: hash, KeyType: 'HASH' as const },
-    ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : []),
-  ];
-  return {
-    TableName: tableName,
-    BillingMode: table.billing_mode,
-    AttributeDefinitions: (table.attribute as { name: string; type: 'S' | 'N' | 'B' }[]).map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
-    KeySchema: keySchema(table.hash_key, table.range_key),
-    GlobalSecondaryIndexes: (table.global_secondary_index ?? []).map(
-      (gsi: { name: string; hash_key: string; range_key?: string; projection_type: 'ALL' | 'KEYS_ONLY' }) => ({
-        IndexName: gsi.name,
-        KeySchema: keySchema(gsi.hash_key, gsi.range_key),
-        Projection: { ProjectionType: gsi.projection_type },
-      }),
-    ),
-  };
+  return createTableInput(onlyOf(json.resource.aws_dynamodb_table, 'aws_dynamodb_table'), tableName);
 }
 
 /** The state machine definition exactly as synthesized (Terraform references left in place). */

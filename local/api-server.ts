@@ -1,0 +1,141 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { randomUUID } from 'crypto';
+import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
+import { AddressInfo } from 'net';
+import { HostedFunction } from './function-host';
+import { LOCAL_ACCOUNT_ID, LocalRoute } from './synthesized-stack';
+
+/**
+ * Serves the synthesized REST API's routes on loopback the way API Gateway's
+ * Lambda proxy integration does: the request validator's required query
+ * parameters are enforced, then the route's function gets a proxy event
+ * (payload format 1.0) and its response is sent back.
+ */
+interface CompiledRoute extends LocalRoute {
+  readonly pattern: RegExp;
+  readonly parameterNames: readonly string[];
+  readonly target: HostedFunction;
+}
+
+function compile(route: LocalRoute, target: HostedFunction): CompiledRoute {
+  const parameterNames: string[] = [];
+  const source = route.resource
+    .split('/')
+    .map((segment) => {
+      const parameter = /^\{(.+)\}$/.exec(segment)?.[1];
+      if (parameter === undefined) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+      parameterNames.push(parameter);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { ...route, pattern: new RegExp(`^${source}/?$`), parameterNames, target };
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+export class LocalApiServer {
+  private readonly routes: CompiledRoute[];
+  private server: Server | undefined;
+
+  constructor(
+    routes: readonly LocalRoute[],
+    functionsByName: ReadonlyMap<string, HostedFunction>,
+    private readonly stageName: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.routes = routes.map((route) => {
+      const target = functionsByName.get(route.functionName);
+      if (!target) throw new Error(`route ${route.method} ${route.resource} targets unknown function ${route.functionName}`);
+      return compile(route, target);
+    });
+  }
+
+  public async start(port = 0): Promise<string> {
+    this.server = createServer({ keepAlive: true }, (request, response) => {
+      const started = Date.now();
+      this.handle(request, response)
+        .catch((error: Error) => this.send(response, { statusCode: 502, body: JSON.stringify({ message: 'Internal server error' }) }, error.message))
+        .finally(() => this.log(`[api] ${request.method} ${request.url} -> ${response.statusCode} (${Date.now() - started} ms)`));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  public async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+  }
+
+  private send(response: ServerResponse, result: Partial<APIGatewayProxyResult>, _detail?: string): void {
+    const body = result.isBase64Encoded ? Buffer.from(String(result.body ?? ''), 'base64') : String(result.body ?? '');
+    response.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers as Record<string, string>) });
+    response.end(body);
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://local');
+    const path = url.pathname;
+    for (const route of this.routes) {
+      const match = route.method === request.method ? route.pattern.exec(path) : null;
+      if (!match) continue;
+      const query = Object.fromEntries(url.searchParams.entries());
+      const missing = route.requiredQuery.filter((name) => !(name in query));
+      if (missing.length > 0) {
+        // API Gateway's request validator answers before the function runs.
+        return this.send(response, { statusCode: 400, body: JSON.stringify({ message: `Missing required request parameters: [${missing.join(', ')}]` }) });
+      }
+      const body = await readBody(request);
+      const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+      const event = this.proxyEvent(request, route, path, body, query, pathParameters);
+      const result = (await route.target.invoke(event)) as APIGatewayProxyResult;
+      return this.send(response, result);
+    }
+    // What API Gateway answers for a path or method it has no route for.
+    this.send(response, { statusCode: 403, body: JSON.stringify({ message: 'Missing Authentication Token' }) });
+  }
+
+  private proxyEvent(
+    request: IncomingMessage,
+    route: CompiledRoute,
+    path: string,
+    body: string,
+    query: Record<string, string>,
+    pathParameters: Record<string, string>,
+  ): APIGatewayProxyEvent {
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
+    return {
+      resource: route.resource,
+      path,
+      httpMethod: route.method,
+      headers,
+      multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+      queryStringParameters: Object.keys(query).length > 0 ? query : null,
+      multiValueQueryStringParameters: Object.keys(query).length > 0 ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])) : null,
+      pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
+      stageVariables: null,
+      body: body.length > 0 ? body : null,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: LOCAL_ACCOUNT_ID,
+        apiId: 'local',
+        resourceId: 'local',
+        resourcePath: route.resource,
+        httpMethod: route.method,
+        path: `/${this.stageName}${path}`,
+        stage: this.stageName,
+        protocol: 'HTTP/1.1',
+        requestId: randomUUID(),
+        requestTimeEpoch: Date.now(),
+        identity: { sourceIp: request.socket.remoteAddress ?? '127.0.0.1' },
+        authorizer: null,
+      } as unknown as APIGatewayProxyEvent['requestContext'],
+    };
+  }
+}

@@ -1,0 +1,275 @@
+import './promise-with-resolvers';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { randomUUID } from 'crypto';
+import { IncomingMessage, Server, ServerResponse, createServer, request as httpRequest } from 'http';
+import { AddressInfo } from 'net';
+import { HostedFunction, LambdaInvocationError } from './function-host';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './synthesized-stack';
+
+/**
+ * The one endpoint every SDK call of the hosted functions goes to (through
+ * the SDK's AWS_ENDPOINT_URL_* settings):
+ *  - DynamoDB calls are passed to dynalite;
+ *  - Step Functions StartExecution / DescribeExecution run the synthesized
+ *    definition in aws-local-stepfunctions, each Task invoking the hosted
+ *    function its Resource names;
+ *  - SNS Publish is recorded.
+ * Every call is recorded with its caller (told apart by access key id), the
+ * IAM action and the resource ARN, for the IAM simulation.
+ */
+
+export interface RecordedCall {
+  /** Who made the call: the construct id owning the caller's role (`Api`, `JobWorkflow`, ...). */
+  readonly caller: string;
+  readonly action: string;
+  readonly resource: string;
+}
+
+export interface PublishedMessage {
+  readonly topicArn: string;
+  readonly message: string;
+  readonly subject?: string;
+  readonly messageId: string;
+}
+
+export interface ExecutionRecord {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly input: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  readonly startDate: number;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+  /** Retries per state, from the execution's event log. */
+  readonly retries: Record<string, number>;
+  readonly done: Promise<void>;
+}
+
+/** Decides, per task attempt, whether the runner injects a fault: the error name to throw, or undefined. Handler code never knows. */
+export type FaultInjector = (stateName: string, input: unknown) => string | undefined;
+
+export interface LocalAwsOptions {
+  readonly dynamoEndpoint: string;
+  readonly stateMachine: { readonly arn: string; readonly definition: Record<string, any>; readonly roleOwner: string };
+  readonly topicArns: readonly string[];
+  /** Milliseconds between retries; undefined waits as the definition says (real time). */
+  readonly retryIntervalMs?: number;
+  readonly log: (line: string) => void;
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function accessKeyOf(request: IncomingMessage): string {
+  return /Credential=([^/]+)\//.exec(String(request.headers.authorization ?? ''))?.[1] ?? 'unsigned';
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, contentType = 'application/x-amz-json-1.0'): void {
+  response.writeHead(status, { 'content-type': contentType });
+  response.end(JSON.stringify(body));
+}
+
+export class LocalAws {
+  public readonly calls: RecordedCall[] = [];
+  public readonly messages: PublishedMessage[] = [];
+  public readonly executions = new Map<string, ExecutionRecord>();
+  public faults: FaultInjector | undefined;
+  private readonly callers = new Map<string, string>();
+  private readonly functionsByArn = new Map<string, HostedFunction>();
+  private readonly machine: StateMachine;
+  private server: Server | undefined;
+
+  constructor(private readonly options: LocalAwsOptions) {
+    this.machine = new StateMachine(options.stateMachine.definition as never, {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
+  }
+
+  public async start(port = 0): Promise<string> {
+    this.server = createServer({ keepAlive: true }, (request, response) => {
+      this.handle(request, response).catch((error: Error) => sendJson(response, 500, { __type: 'InternalFailure', message: error.message }));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Registers a hosted function: tasks invoke it by ARN, and calls signed with `accessKeyId` are recorded as `caller`. */
+  public addFunction(fn: HostedFunction, accessKeyId: string, caller: string): void {
+    this.functionsByArn.set(fn.definition.arn, fn);
+    this.callers.set(accessKeyId, caller);
+  }
+
+  /** Resolves when no execution is running. */
+  public async idle(): Promise<void> {
+    let running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+    while (running.length > 0) {
+      await Promise.all(running.map((e) => e.done));
+      running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+    }
+  }
+
+  public async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+  }
+
+  private record(accessKey: string, action: string, resource: string): void {
+    this.calls.push({ caller: this.callers.get(accessKey) ?? accessKey, action, resource });
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const target = String(request.headers['x-amz-target'] ?? '');
+    if (target.startsWith('DynamoDB_20120810.')) return this.dynamo(request, response, body, target.split('.')[1]);
+    if (target.startsWith('AWSStepFunctions.')) return this.stepFunctions(request, response, body, target.split('.')[1]);
+    const form = new URLSearchParams(body.toString('utf8'));
+    if (form.get('Action') === 'Publish') return this.publish(request, response, form);
+    sendJson(response, 400, { __type: 'UnknownOperationException', message: `The local run does not serve ${target || form.get('Action')}` });
+  }
+
+  private dynamo(request: IncomingMessage, response: ServerResponse, body: Buffer, operation: string): Promise<void> {
+    const payload = JSON.parse(body.toString('utf8') || '{}');
+    const table = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:table/${payload.TableName}`;
+    this.record(accessKeyOf(request), `dynamodb:${operation}`, payload.IndexName ? `${table}/index/${payload.IndexName}` : table);
+    const target = new URL(this.options.dynamoEndpoint);
+    return new Promise((resolve, reject) => {
+      const forward = httpRequest(
+        { host: target.hostname, port: target.port, method: 'POST', path: '/', headers: { ...request.headers, host: target.host } },
+        (upstream) => {
+          response.writeHead(upstream.statusCode ?? 500, upstream.headers);
+          upstream.pipe(response);
+          upstream.on('end', resolve);
+        },
+      );
+      forward.on('error', reject);
+      forward.end(body);
+    });
+  }
+
+  private async stepFunctions(request: IncomingMessage, response: ServerResponse, body: Buffer, operation: string): Promise<void> {
+    const payload = JSON.parse(body.toString('utf8') || '{}');
+    const caller = accessKeyOf(request);
+    if (operation === 'StartExecution') {
+      this.record(caller, 'states:StartExecution', payload.stateMachineArn);
+      if (payload.stateMachineArn !== this.options.stateMachine.arn) {
+        return sendJson(response, 400, { __type: 'StateMachineDoesNotExist', message: `State Machine Does Not Exist: '${payload.stateMachineArn}'` });
+      }
+      const name = payload.name ?? randomUUID();
+      const executionArn = `${payload.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      const existing = this.executions.get(executionArn);
+      if (existing && existing.input !== (payload.input ?? '{}')) {
+        return sendJson(response, 400, { __type: 'ExecutionAlreadyExists', message: `Execution Already Exists: '${executionArn}'` });
+      }
+      const execution = existing ?? this.startExecution(executionArn, name, payload.input ?? '{}');
+      return sendJson(response, 200, { executionArn: execution.executionArn, startDate: execution.startDate / 1000 });
+    }
+    if (operation === 'DescribeExecution') {
+      this.record(caller, 'states:DescribeExecution', payload.executionArn);
+      const execution = this.executions.get(payload.executionArn);
+      if (!execution) return sendJson(response, 400, { __type: 'ExecutionDoesNotExist', message: `Execution Does Not Exist: '${payload.executionArn}'` });
+      return sendJson(response, 200, {
+        executionArn: execution.executionArn,
+        stateMachineArn: this.options.stateMachine.arn,
+        name: execution.name,
+        status: execution.status,
+        input: execution.input,
+        output: execution.output,
+        error: execution.error,
+        cause: execution.cause,
+        startDate: execution.startDate / 1000,
+        stopDate: execution.stopDate === undefined ? undefined : execution.stopDate / 1000,
+      });
+    }
+    return sendJson(response, 400, { __type: 'UnknownOperationException', message: `The local run does not serve states:${operation}` });
+  }
+
+  private startExecution(executionArn: string, name: string, input: string): ExecutionRecord {
+    const record = { executionArn, name, input, status: 'RUNNING', startDate: Date.now(), retries: {} } as ExecutionRecord & { done: Promise<void> };
+    this.executions.set(executionArn, record);
+    const definition = this.options.stateMachine.definition;
+    const taskHandlers = Object.fromEntries(
+      Object.entries<any>(definition.States)
+        .filter(([, state]) => state.Type === 'Task')
+        .map(([stateName, state]) => [stateName, (taskInput: unknown) => this.invokeTask(stateName, state.Resource, taskInput)]),
+    );
+    const retryOverrides =
+      this.options.retryIntervalMs === undefined ? undefined : Object.fromEntries(Object.keys(taskHandlers).map((s) => [s, this.options.retryIntervalMs as number]));
+    const short = name.slice(0, 8);
+    this.options.log(`[sfn] ${short} started`);
+    const run = this.machine.run(JSON.parse(input), {
+      overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides: retryOverrides },
+      context: { Execution: { Id: executionArn, Name: name, StartTime: new Date(record.startDate).toISOString() } } as never,
+    });
+    const followEvents = (async () => {
+      for await (const event of run.eventLogs) {
+        const state = (event as { state?: { name: string } }).state?.name;
+        if (event.type === 'StateRetried' && state) record.retries[state] = (record.retries[state] ?? 0) + 1;
+        if (event.type === 'StateEntered' || event.type === 'StateRetried' || event.type === 'StateCaught' || event.type === 'StateFailed') {
+          const error = 'Error' in event ? ` ${event.Error}` : '';
+          this.options.log(`[sfn] ${short} ${state} ${event.type.replace('State', '').toLowerCase()}${error}`);
+        }
+      }
+    })();
+    record.done = run.result
+      .then((output) => {
+        record.status = 'SUCCEEDED';
+        record.output = JSON.stringify(output);
+      })
+      .catch((error: Error & { cause?: { name?: string; message?: string } }) => {
+        record.status = 'FAILED';
+        record.error = error.cause?.name ?? error.name;
+        record.cause = error.cause?.message ?? error.message;
+      })
+      .then(() => followEvents)
+      .finally(() => {
+        record.stopDate = Date.now();
+        this.options.log(`[sfn] ${short} ${record.status}${record.error ? ` (${record.error})` : ''} in ${record.stopDate - record.startDate} ms`);
+      });
+    return record;
+  }
+
+  /** A Task's Lambda invocation: an injected fault, or the hosted function (errors named as the Lambda service names them). */
+  private async invokeTask(stateName: string, resource: string, input: unknown): Promise<unknown> {
+    const fault = this.faults?.(stateName, input);
+    if (fault) {
+      throw Object.assign(new Error(JSON.stringify({ errorType: fault, errorMessage: `Injected ${fault} (local run)` })), { name: fault });
+    }
+    const fn = this.functionsByArn.get(resource);
+    if (!fn) throw Object.assign(new Error(`No function ${resource}`), { name: 'Lambda.ResourceNotFoundException' });
+    this.calls.push({ caller: this.options.stateMachine.roleOwner, action: 'lambda:InvokeFunction', resource });
+    try {
+      return await fn.invoke(input);
+    } catch (error) {
+      if (error instanceof LambdaInvocationError) {
+        // Step Functions reports a function error as Error = errorType, Cause = the error as JSON.
+        throw Object.assign(new Error(JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage })), { name: error.errorType });
+      }
+      throw error;
+    }
+  }
+
+  private publish(request: IncomingMessage, response: ServerResponse, form: URLSearchParams): void {
+    const topicArn = form.get('TopicArn') ?? '';
+    this.record(accessKeyOf(request), 'sns:Publish', topicArn);
+    if (!this.options.topicArns.includes(topicArn)) {
+      response.writeHead(404, { 'content-type': 'text/xml' });
+      response.end('<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error></ErrorResponse>');
+      return;
+    }
+    const messageId = randomUUID();
+    this.messages.push({ topicArn, message: form.get('Message') ?? '', subject: form.get('Subject') ?? undefined, messageId });
+    response.writeHead(200, { 'content-type': 'text/xml' });
+    response.end(
+      `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${messageId}</MessageId></PublishResult>` +
+        '<ResponseMetadata><RequestId>local</RequestId></ResponseMetadata></PublishResponse>',
+    );
+  }
+}

@@ -1,0 +1,105 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { AddressInfo } from 'net';
+import { LocalApiServer } from './api-server';
+import { HostedFunction } from './function-host';
+import { FaultInjector, LocalAws } from './local-aws';
+import { SynthesizedStack } from './synthesized-stack';
+import { createTableInput } from './table';
+
+export interface LocalStackOptions {
+  /** Folder of a synthesized stack: cdk.tf.json and its assets. */
+  readonly stackDir: string;
+  /** @default 0 (a free port) */
+  readonly apiPort?: number;
+  /** @default 0 (a free port) */
+  readonly dynamoPort?: number;
+  /** @default 0 (a free port) */
+  readonly awsPort?: number;
+  /** Milliseconds between task retries. @default the definition's own backoff, in real time */
+  readonly retryIntervalMs?: number;
+  /** Faults the runner injects into tasks; handler code never knows. */
+  readonly faults?: FaultInjector;
+  /** One readable line per request and per state transition. @default discard */
+  readonly log?: (line: string) => void;
+  /** The functions' own output (their JSON log lines). @default discard */
+  readonly onFunctionOutput?: (functionName: string, line: string) => void;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly dynamoEndpoint: string;
+  readonly awsEndpoint: string;
+  readonly tableName: string;
+  readonly stack: SynthesizedStack;
+  readonly aws: LocalAws;
+  readonly dynamo: DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a synthesized stack on this machine: dynalite holds the synthesized
+ * table, every function runs from the code zip that would be uploaded, the
+ * workflow runs the synthesized definition, the API serves the synthesized
+ * routes. Nothing here reads TypeScript sources.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const stack = new SynthesizedStack(options.stackDir);
+
+  const dynaliteServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => dynaliteServer.listen(options.dynamoPort ?? 0, '127.0.0.1', resolve));
+  const dynamoEndpoint = `http://127.0.0.1:${(dynaliteServer.address() as AddressInfo).port}`;
+  const dynamo = new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const table = stack.table();
+  await dynamo.send(new CreateTableCommand(createTableInput(table.block)));
+
+  const machine = stack.stateMachine();
+  const machineResource = Object.keys(stack.json.resource.aws_sfn_state_machine)[0];
+  const aws = new LocalAws({
+    dynamoEndpoint,
+    stateMachine: { arn: machine.arn, definition: machine.definition, roleOwner: machineResource.split('_')[0] },
+    topicArns: stack.topicArns(),
+    retryIntervalMs: options.retryIntervalMs,
+    log,
+  });
+  aws.faults = options.faults;
+  const awsEndpoint = await aws.start(options.awsPort ?? 0);
+
+  const functions = stack.functions().map((definition, i) => {
+    const accessKeyId = `LOCALFN${i}`;
+    const hosted = new HostedFunction(definition, {
+      accessKeyId,
+      sdkEnvironment: {
+        AWS_ENDPOINT_URL_DYNAMODB: awsEndpoint,
+        AWS_ENDPOINT_URL_SFN: awsEndpoint,
+        AWS_ENDPOINT_URL_SNS: awsEndpoint,
+      },
+      onOutput: options.onFunctionOutput,
+    });
+    aws.addFunction(hosted, accessKeyId, definition.constructId);
+    return hosted;
+  });
+
+  const stageName = Object.values(stack.json.resource.aws_api_gateway_stage ?? {})[0]?.stage_name ?? 'local';
+  const api = new LocalApiServer(stack.routes(), new Map(functions.map((f) => [f.definition.functionName, f])), stageName, log);
+  const apiUrl = await api.start(options.apiPort ?? 0);
+
+  return {
+    apiUrl,
+    dynamoEndpoint,
+    awsEndpoint,
+    tableName: table.name,
+    stack,
+    aws,
+    dynamo,
+    stop: async () => {
+      await api.stop();
+      await aws.idle();
+      await aws.stop();
+      await Promise.all(functions.map((f) => f.stop()));
+      dynamo.destroy();
+      await new Promise<void>((resolve) => dynaliteServer.close(() => resolve()));
+    },
+  };
+}
