@@ -188,6 +188,7 @@ export class LambdaRestApi extends Construct {
 
   /** API Gateway writes logs through one account-wide role; without it a stage with access logs fails. */
   private accountLoggingRole(): ApiGatewayAccount {
+    // Used by API Gateway itself to write logs: see ACTIONS_USED_BY_AWS_ON_BEHALF.
     const role = new LeastPrivilegeRole(this, 'AccountLoggingRole', { assumedBy: 'apigateway.amazonaws.com' });
     role.addToPrincipalPolicy({
       sid: 'WriteApiGatewayLogs',

@@ -175,6 +175,7 @@ export class LoggedStateMachine extends Construct implements IGrantee {
         ? { roleArn: existing.roleArn, roleName: existing.roleName ?? (roleNameFromArn(existing.roleArn) as string) }
         : undefined,
     });
+    // Used by Step Functions itself to set up log delivery and traces: see ACTIONS_USED_BY_AWS_ON_BEHALF.
     this.role.addToPrincipalPolicy({ sid: 'DeliverLogs', actions: [...LOG_DELIVERY_ACTIONS], resources: ['*'] });
     this.role.addToPrincipalPolicy({ sid: 'WriteTraces', actions: [...XRAY_WRITE_ACTIONS, ...XRAY_SAMPLING_ACTIONS], resources: ['*'] });
 

@@ -247,6 +247,7 @@ export class UnreservedFunction extends Construct implements IGrantee {
     });
 
     this.role = new LeastPrivilegeRole(this, 'Role', { assumedBy: 'lambda.amazonaws.com' });
+    // Used by the Lambda service on the role's behalf (logs, traces), never by the code: see ACTIONS_USED_BY_AWS_ON_BEHALF.
     this.role.addToPrincipalPolicy({
       sid: 'WriteOwnLogGroup',
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],

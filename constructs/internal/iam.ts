@@ -26,3 +26,19 @@ export const WILDCARD_RESOURCE_ACTIONS: ReadonlySet<string> = new Set<string>([
   ...XRAY_WRITE_ACTIONS,
   ...XRAY_SAMPLING_ACTIONS,
 ]);
+
+/**
+ * Actions granted for AWS services to use on a role's behalf, which the code
+ * never calls itself (so a local run never sees them): Lambda writing the
+ * function's logs and traces, Step Functions setting up log delivery and
+ * traces, API Gateway writing access logs through the account role.
+ */
+export const ACTIONS_USED_BY_AWS_ON_BEHALF: ReadonlySet<string> = new Set<string>([
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'logs:CreateLogGroup',
+  'logs:DescribeLogStreams',
+  ...LOG_DELIVERY_ACTIONS,
+  ...XRAY_WRITE_ACTIONS,
+  ...XRAY_SAMPLING_ACTIONS,
+]);

@@ -1,0 +1,164 @@
+import { LocalStack } from '../../local/local-stack';
+import { RETRIED_LAMBDA_ERRORS } from '../../main';
+import { PARTITION_KEY, SORT_KEY, jobKey, notificationKey } from '../../lambdas/shared/jobs-schema';
+import { getItem, pollUntilTerminal, scanTable, startSynthesizedTapStack, submitJob } from '../helpers/local-stack';
+
+/**
+ * End to end on the synthesized stack: the Terraform JSON, the bundled code
+ * zips and the state machine definition that would be deployed, run locally.
+ */
+jest.setTimeout(120_000);
+
+let local: LocalStack;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  local = await startSynthesizedTapStack({ log: (line) => logLines.push(line) });
+});
+
+afterAll(async () => {
+  await local?.stop();
+});
+
+afterEach(() => {
+  local.aws.faults = undefined;
+});
+
+describe('happy path over HTTP', () => {
+  it.each([
+    ['wordcount', { text: 'the quick brown fox' }, { words: 4 }],
+    ['sum', { numbers: [1, 2, 3, 4] }, { total: 10 }],
+    ['echo', { message: 'local' }, { message: 'LOCAL' }],
+  ])('runs a %s job to SUCCEEDED with its history and notification record', async (type, payload, result) => {
+    const submitted = await submitJob(local, { type, payload }, `happy-${type}`);
+    expect(submitted.status).toBe(202);
+    const { jobId } = submitted.body;
+
+    const job = await pollUntilTerminal(local, jobId);
+    expect(job.status).toBe('SUCCEEDED');
+    expect(job.result).toEqual(result);
+    expect(job.history.map((h) => h.status)).toEqual(['RECEIVED', 'VALIDATED', 'PROCESSED', 'SUCCEEDED']);
+
+    const item = await getItem(local, jobKey(jobId));
+    expect(item?.status.S).toBe('SUCCEEDED');
+    const notification = await getItem(local, notificationKey(jobId));
+    expect(notification?.outcome.S).toBe('SUCCEEDED');
+    const message = local.aws.messages.find((m) => JSON.parse(m.message).jobId === jobId);
+    expect(message?.messageId).toBe(notification?.messageId.S);
+  });
+
+  it('logs each request and each state transition as one line', () => {
+    expect(logLines).toEqual(expect.arrayContaining([expect.stringMatching(/^\[api\] POST \/jobs -> 202 \(\d+ ms\)$/)]));
+    expect(logLines).toEqual(expect.arrayContaining([expect.stringMatching(/^\[sfn\] \w{8} Process entered$/)]));
+  });
+
+  it('answers the gateway 400 for a listing without status, and 403 for an unknown route, as API Gateway does', async () => {
+    const missing = await fetch(`${local.apiUrl}/jobs`);
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({ message: 'Missing required request parameters: [status]' });
+    expect((await fetch(`${local.apiUrl}/nothing-here`)).status).toBe(403);
+  });
+});
+
+describe('faults injected by the runner', () => {
+  /** Makes the next `count` attempts of `state` fail with `error`. */
+  function failNext(state: string, error: string, count: number): void {
+    let left = count;
+    local.aws.faults = (stateName) => (stateName === state && left-- > 0 ? error : undefined);
+  }
+
+  async function run(key: string) {
+    const { body } = await submitJob(local, { type: 'sum', payload: { numbers: [2, 3] } }, key);
+    const job = await pollUntilTerminal(local, body.jobId);
+    const execution = [...local.aws.executions.values()].find((e) => e.name === body.jobId);
+    await execution?.done;
+    return { job, execution };
+  }
+
+  it.each(RETRIED_LAMBDA_ERRORS)('retries %s and the job still succeeds', async (error) => {
+    failNext('Process', error, 2);
+    const { job, execution } = await run(`retried-${error}`);
+    expect(execution?.retries.Process).toBe(2);
+    expect(job.status).toBe('SUCCEEDED');
+    expect(job.result).toEqual({ total: 5 });
+  });
+
+  it('records FAILED with the error and the state once retries are exhausted', async () => {
+    failNext('Notify', 'Lambda.ServiceException', 10);
+    const { job, execution } = await run('exhausted');
+    expect(execution?.retries.Notify).toBe(3);
+    expect(job.status).toBe('FAILED');
+    expect(job.error).toMatchObject({ error: 'Lambda.ServiceException', state: 'Notify' });
+    expect(execution?.status).toBe('FAILED');
+  });
+
+  it('does not retry an error outside the retry list, and records it', async () => {
+    failNext('Validate', 'Lambda.ResourceNotFoundException', 1);
+    const { job, execution } = await run('not-retried');
+    expect(execution?.retries.Validate ?? 0).toBe(0);
+    expect(job.status).toBe('FAILED');
+    expect(job.error).toMatchObject({ error: 'Lambda.ResourceNotFoundException', state: 'Validate' });
+    expect(job.history.map((h) => h.status)).toEqual(['RECEIVED', 'FAILED']);
+  });
+
+  it('records a job the validation step rejects as FAILED in Validate', async () => {
+    const { body } = await submitJob(local, { type: 'sum', payload: { numbers: ['one'] } }, 'rejected-payload');
+    const job = await pollUntilTerminal(local, body.jobId);
+    expect(job.error).toMatchObject({ error: 'JobValidationError', state: 'Validate' });
+    expect(JSON.parse(job.error!.cause)).toEqual({ errorType: 'JobValidationError', errorMessage: 'payload.numbers[0] must be a finite number' });
+  });
+
+  it('loses nothing: every job so far has one item, a terminal status and one notification', async () => {
+    await local.aws.idle();
+    const items = await scanTable(local);
+    const jobs = items.filter((i) => i[SORT_KEY].S === 'JOB');
+    const notifications = items.filter((i) => i[SORT_KEY].S === 'NOTIFICATION');
+    expect(jobs.length).toBe(local.aws.executions.size);
+    expect(jobs.every((j) => ['SUCCEEDED', 'FAILED'].includes(j.status.S))).toBe(true);
+    expect(notifications.map((n) => n[PARTITION_KEY].S).sort()).toEqual(jobs.map((j) => j[PARTITION_KEY].S).sort());
+  });
+});
+
+describe('load', () => {
+  it('runs 500 jobs at concurrency 32 to a terminal status, with no duplicates and nothing lost', async () => {
+    await local.aws.idle();
+    const executionsBefore = local.aws.executions.size;
+    const total = 500;
+    const concurrency = 32;
+    const latencies: number[] = [];
+    const jobIds: string[] = [];
+    let next = 0;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < total) {
+          const i = next++;
+          const t0 = Date.now();
+          const { status, body } = await submitJob(local, { type: 'sum', payload: { numbers: [i, 1] } }, `load-${i}`);
+          expect(status).toBe(202);
+          jobIds.push(body.jobId);
+          const execution = [...local.aws.executions.values()].find((e) => e.name === body.jobId);
+          await execution?.done;
+          latencies.push(Date.now() - t0);
+        }
+      }),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    await local.aws.idle();
+
+    expect(new Set(jobIds).size).toBe(total);
+    expect(local.aws.executions.size - executionsBefore).toBe(total);
+    const items = await scanTable(local);
+    const loadJobs = items.filter((i) => i[SORT_KEY].S === 'JOB' && jobIds.includes(i.jobId.S));
+    expect(loadJobs).toHaveLength(total);
+    expect(loadJobs.every((j) => j.status.S === 'SUCCEEDED')).toBe(true);
+    expect(items.filter((i) => i[SORT_KEY].S === 'NOTIFICATION' && jobIds.includes(i.jobId.S))).toHaveLength(total);
+
+    latencies.sort((a, b) => a - b);
+    const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+    process.stdout.write(
+      `\nlocal run load: ${total} jobs, concurrency ${concurrency}: ${(total / seconds).toFixed(1)} jobs/s, ` +
+        `submit-to-terminal p50 ${percentile(50)} ms, p99 ${percentile(99)} ms\n`,
+    );
+  });
+});
