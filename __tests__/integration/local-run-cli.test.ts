@@ -1,0 +1,54 @@
+import { ChildProcess, spawn } from 'child_process';
+import { join } from 'path';
+
+/** `npm run local` as a user runs it: starts, serves a job, and stops cleanly on Ctrl-C. */
+jest.setTimeout(120_000);
+
+const ROOT = join(__dirname, '..', '..');
+
+function waitForOutput(child: ChildProcess, pattern: RegExp, output: { text: string }): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const match = pattern.exec(output.text);
+      if (match) {
+        child.stdout?.off('data', check);
+        resolve(match);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before printing ${pattern}:\n${output.text}`)));
+    check();
+  });
+}
+
+it('starts, runs a job to SUCCEEDED, and exits 0 on SIGINT with every worker stopped', async () => {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/local-run.ts', '--port', '0', '--retry-ms', '0'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { text: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (output.text += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output.text += chunk.toString('utf8')));
+
+  const [, apiUrl] = await waitForOutput(child, /API\s+(http:\/\/127\.0\.0\.1:\d+)/, output);
+  await waitForOutput(child, /Press Ctrl-C to stop\./, output);
+
+  const submitted = await fetch(`${apiUrl}/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'wordcount', payload: { text: 'one two' } }),
+  });
+  const { jobId } = (await submitted.json()) as { jobId: string };
+  let status = '';
+  for (let i = 0; i < 200 && status !== 'SUCCEEDED'; i += 1) {
+    status = ((await (await fetch(`${apiUrl}/jobs/${jobId}`)).json()) as { status: string }).status;
+    if (status !== 'SUCCEEDED') await new Promise((r) => setTimeout(r, 25));
+  }
+  expect(status).toBe('SUCCEEDED');
+  expect(output.text).toMatch(new RegExp(`\\[sfn\\] ${jobId.slice(0, 8)} SUCCEEDED`));
+
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  expect(await exited).toBe(0);
+  expect(output.text).toContain('Stopped. 1 executions ran, 1 SNS messages published.');
+});
