@@ -338,7 +338,7 @@ class CodeAsset extends Construct implements CodeObject {
 
   constructor(scope: Construct, id: string, bucket: SafeBucket, bundle: Bundle) {
     super(scope, id);
-    const asset = new TerraformAsset(this, 'Asset', { path: bundle.dir, type: AssetType.ARCHIVE });
+    const asset = new TerraformAsset(this, 'Asset', { path: bundle.zipPath, type: AssetType.FILE });
     this.key = `lambda/${asset.assetHash}.zip`;
     this.object = new S3Object(this, 'Object', {
       bucket: bucket.bucketName,

@@ -1,4 +1,6 @@
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { unzipSync, zipSync } from 'fflate';
+import { readFileSync } from 'fs';
 import { SafeBucket } from '../../constructs/safe-bucket';
 import {
   ACCOUNT_CONCURRENCY_CONTEXT_KEY,
@@ -132,7 +134,7 @@ describe('UnreservedFunction defaults', () => {
     expect(object.key).toMatch(/^lambda\/[0-9A-F]{32}\.zip$/i);
     expect(lambda.s3_key).toBe(object.key);
     expect(lambda.s3_bucket).toMatch(/^\$\{aws_s3_bucket\.LambdaCode_Bucket_\w+\.bucket\}$/);
-    expect(lambda.source_code_hash).toMatch(/^\$\{filebase64sha256\("assets\/.+\/archive\.zip"\)\}$/);
+    expect(lambda.source_code_hash).toMatch(/^\$\{filebase64sha256\("assets\/.+\/lambda\.zip"\)\}$/);
   });
 
   it('may write only to its own log group, plus X-Ray', () => {
@@ -169,6 +171,15 @@ describe('UnreservedFunction bundling', () => {
     for (let i = 0; i < 5; i += 1) fn(`Copy${i}`);
     expect(esbuildRunCount()).toBe(before);
     expect(Object.keys(synth(stack).json.resource.aws_s3_object)).toHaveLength(1);
+  });
+
+  it('zips the bundle deterministically, with index.js at the root', () => {
+    const { fn } = stackWithBucket();
+    const bundle = fn('Processing').bundle;
+    const zip = readFileSync(bundle.zipPath);
+    expect(Object.keys(unzipSync(zip))).toEqual(['index.js']);
+    const again = zipSync({ 'index.js': [unzipSync(zip)['index.js'], { mtime: new Date('1980-01-01T00:00:00Z') }] }, { level: 9 });
+    expect(Buffer.from(again).equals(zip)).toBe(true);
   });
 
   it('keeps @aws-sdk out of the bundle and minifies it', () => {

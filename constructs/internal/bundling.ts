@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import { buildSync } from 'esbuild';
+import { zipSync } from 'fflate';
 import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
@@ -15,14 +16,22 @@ import { join, resolve } from 'path';
  * cold starts short. The cost is that the runtime's SDK version is used.
  */
 export interface Bundle {
-  /** Folder holding `index.js`: the folder the asset zips. */
+  /** Folder holding `index.js` and `lambda.zip`. */
   readonly dir: string;
+  /** The deployment package: `index.js` alone, zipped deterministically. */
+  readonly zipPath: string;
   /** sha256 of the bundle, hex. */
   readonly contentHash: string;
   readonly bytes: number;
 }
 
 const BUNDLE_ROOT = join(tmpdir(), 'guarded-serverless-bundles');
+/**
+ * A fixed timestamp keeps the zip (and so the asset hash and S3 key) the same
+ * for the same code. The zip is made here, in-process: cdktf's ARCHIVE assets
+ * spawn one `node` process per zip, about 150 ms each.
+ */
+const ZIP_MTIME = new Date('1980-01-01T00:00:00Z');
 const bundles = new Map<string, Bundle>();
 let esbuildRuns = 0;
 
@@ -48,11 +57,13 @@ export function bundleEntry(entry: string, esbuildTarget: string): Bundle {
   const code = result.outputFiles[0].contents;
   const contentHash = createHash('sha256').update(code).digest('hex');
   const dir = join(BUNDLE_ROOT, contentHash);
-  if (!existsSync(join(dir, 'index.js'))) {
+  const zipPath = join(dir, 'lambda.zip');
+  if (!existsSync(zipPath)) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'index.js'), code);
+    writeFileSync(zipPath, zipSync({ 'index.js': [code, { mtime: ZIP_MTIME }] }, { level: 9 }));
   }
-  const bundle = { dir, contentHash, bytes: code.byteLength };
+  const bundle = { dir, zipPath, contentHash, bytes: code.byteLength };
   bundles.set(cacheKey, bundle);
   return bundle;
 }
