@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { createHash } from 'crypto';
 import { dirname, join, resolve } from 'path';
 import { Worker } from 'worker_threads';
-import { LOCAL_REGION, LocalFunction } from './synthesized-stack';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, LocalFunction } from './synthesized-stack';
 
 /** An error a function threw, in the shape the Lambda service reports it. */
 export class LambdaInvocationError extends Error {
@@ -37,10 +37,10 @@ function unpack(archivePath: string): string {
 export interface HostedFunctionOptions {
   /** SDK settings the code gets besides its own environment: endpoints, region, credentials. */
   readonly sdkEnvironment: Readonly<Record<string, string>>;
-  /** Access key id this function signs with; the local endpoint tells callers apart by it. */
-  readonly accessKeyId: string;
   /** Where the function's own log lines go. */
   readonly onOutput?: (functionName: string, line: string) => void;
+  /** Each AWS call the code makes: its IAM action and resource ARN. */
+  readonly onCall?: (call: { action: string; resource: string }) => void;
 }
 
 /** One deployed function, run from its code zip in a worker thread with its own environment. */
@@ -54,13 +54,15 @@ export class HostedFunction {
   ) {
     const codeDir = unpack(definition.archivePath);
     this.worker = new Worker(join(__dirname, 'function-worker.cjs'), {
-      workerData: { codeDir, handler: definition.handler, functionName: definition.functionName },
+      workerData: { codeDir, handler: definition.handler, functionName: definition.functionName, accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, forwardOutput: options.onOutput !== undefined },
+      // The worker runs plain JavaScript: no TypeScript loader inherited from the parent.
+      execArgv: [],
       env: {
         PATH: process.env.PATH ?? '',
         AWS_REGION: LOCAL_REGION,
         AWS_DEFAULT_REGION: LOCAL_REGION,
         AWS_LAMBDA_FUNCTION_NAME: definition.functionName,
-        AWS_ACCESS_KEY_ID: options.accessKeyId,
+        AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local-secret',
         ...options.sdkEnvironment,
         ...definition.environment,
@@ -76,7 +78,8 @@ export class HostedFunction {
         .forEach((line) => options.onOutput?.(definition.functionName, line));
     this.worker.stdout.on('data', forward);
     this.worker.stderr.on('data', forward);
-    this.worker.on('message', ({ id, result, error }) => {
+    this.worker.on('message', ({ id, result, error, calls }) => {
+      for (const awsCall of calls ?? []) options.onCall?.(awsCall);
       const call = this.pending.get(id);
       if (!call) return;
       this.pending.delete(id);

@@ -4,7 +4,57 @@
 const { parentPort, workerData } = require('worker_threads');
 const { join } = require('path');
 
-const { codeDir, handler, functionName } = workerData;
+const { codeDir, handler, functionName, accountId, region, forwardOutput } = workerData;
+
+// Nobody reads the function's log lines: skip shipping them to the parent thread.
+if (!forwardOutput) {
+  console.log = () => undefined;
+  console.info = () => undefined;
+  console.warn = () => undefined;
+  console.error = () => undefined;
+}
+
+/**
+ * Records every AWS call the code makes, with its IAM action and resource ARN,
+ * through an SDK middleware added to each client on its first send. All SDK v3
+ * clients share one base class, taken here from the DynamoDB client.
+ */
+const SERVICE_PREFIX = { DynamoDBClient: 'dynamodb', SFNClient: 'states', SNSClient: 'sns' };
+
+function resourceOf(service, input) {
+  if (service === 'dynamodb') {
+    const table = `arn:aws:dynamodb:${region}:${accountId}:table/${input.TableName}`;
+    return input.IndexName ? `${table}/index/${input.IndexName}` : table;
+  }
+  return input.stateMachineArn || input.executionArn || input.TopicArn || '*';
+}
+
+// Sent with the next invocation reply: one message per invocation, not one per call.
+let recordedCalls = [];
+function takeCalls() {
+  const calls = recordedCalls;
+  recordedCalls = [];
+  return calls;
+}
+
+const SdkClient = Object.getPrototypeOf(require('@aws-sdk/client-dynamodb').DynamoDBClient);
+const instrumented = new WeakSet();
+const send = SdkClient.prototype.send;
+SdkClient.prototype.send = function sendRecorded(...args) {
+  if (!instrumented.has(this)) {
+    instrumented.add(this);
+    this.middlewareStack.add(
+      (next, context) => async (request) => {
+        const service = SERVICE_PREFIX[context.clientName] || context.clientName;
+        const action = `${service}:${String(context.commandName).replace(/Command$/, '')}`;
+        recordedCalls.push({ action, resource: resourceOf(service, request.input || {}) });
+        return next(request);
+      },
+      { step: 'initialize', name: 'localRunCallRecorder' },
+    );
+  }
+  return send.apply(this, args);
+};
 const [file, exportName] = handler.split('.');
 let loaded;
 let initError;
@@ -25,7 +75,7 @@ function lambdaError(error) {
 
 parentPort.on('message', async ({ id, event, requestId }) => {
   if (initError) {
-    parentPort.postMessage({ id, error: { ...lambdaError(initError), errorType: 'Runtime.ImportModuleError' } });
+    parentPort.postMessage({ id, calls: takeCalls(), error: { ...lambdaError(initError), errorType: 'Runtime.ImportModuleError' } });
     return;
   }
   const context = {
@@ -35,8 +85,8 @@ parentPort.on('message', async ({ id, event, requestId }) => {
   };
   try {
     const result = await loaded[exportName](event, context);
-    parentPort.postMessage({ id, result: result === undefined ? null : result });
+    parentPort.postMessage({ id, calls: takeCalls(), result: result === undefined ? null : result });
   } catch (error) {
-    parentPort.postMessage({ id, error: lambdaError(error) });
+    parentPort.postMessage({ id, calls: takeCalls(), error: lambdaError(error) });
   }
 });

@@ -1,21 +1,21 @@
 import './promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { randomUUID } from 'crypto';
-import { IncomingMessage, Server, ServerResponse, createServer, request as httpRequest } from 'http';
+import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
 import { HostedFunction, LambdaInvocationError } from './function-host';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './synthesized-stack';
 
 /**
- * The one endpoint every SDK call of the hosted functions goes to (through
- * the SDK's AWS_ENDPOINT_URL_* settings):
- *  - DynamoDB calls are passed to dynalite;
- *  - Step Functions StartExecution / DescribeExecution run the synthesized
- *    definition in aws-local-stepfunctions, each Task invoking the hosted
- *    function its Resource names;
+ * The endpoint the hosted functions' Step Functions and SNS calls go to
+ * (through the SDK's AWS_ENDPOINT_URL_SFN / _SNS settings; DynamoDB calls go
+ * straight to dynalite):
+ *  - StartExecution / DescribeExecution run the synthesized definition in
+ *    aws-local-stepfunctions, each Task invoking the hosted function its
+ *    Resource names;
  *  - SNS Publish is recorded.
- * Every call is recorded with its caller (told apart by access key id), the
- * IAM action and the resource ARN, for the IAM simulation.
+ * It also keeps the record of every AWS call made during the run (caller,
+ * IAM action, resource ARN) for the IAM simulation: the functions' calls,
+ * reported by their SDK middleware, and the workflow's Lambda invocations.
  */
 
 export interface RecordedCall {
@@ -47,11 +47,20 @@ export interface ExecutionRecord {
   readonly done: Promise<void>;
 }
 
-/** Decides, per task attempt, whether the runner injects a fault: the error name to throw, or undefined. Handler code never knows. */
-export type FaultInjector = (stateName: string, input: unknown) => string | undefined;
+/**
+ * Decides, per task attempt, whether the runner injects a fault: an error
+ * name thrown instead of invoking the function, or `{ error, afterInvoke }`
+ * thrown after the function ran (as when a task times out after its work was
+ * done), or undefined. Handler code never knows.
+ */
+export type InjectedFault = string | { readonly error: string; readonly afterInvoke: true };
+export type FaultInjector = (stateName: string, input: unknown) => InjectedFault | undefined;
+
+function injected(error: string): Error {
+  return Object.assign(new Error(JSON.stringify({ errorType: error, errorMessage: `Injected ${error} (local run)` })), { name: error });
+}
 
 export interface LocalAwsOptions {
-  readonly dynamoEndpoint: string;
   readonly stateMachine: { readonly arn: string; readonly definition: Record<string, any>; readonly roleOwner: string };
   readonly topicArns: readonly string[];
   /** Milliseconds between retries; undefined waits as the definition says (real time). */
@@ -68,10 +77,6 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function accessKeyOf(request: IncomingMessage): string {
-  return /Credential=([^/]+)\//.exec(String(request.headers.authorization ?? ''))?.[1] ?? 'unsigned';
-}
-
 function sendJson(response: ServerResponse, status: number, body: unknown, contentType = 'application/x-amz-json-1.0'): void {
   response.writeHead(status, { 'content-type': contentType });
   response.end(JSON.stringify(body));
@@ -82,7 +87,6 @@ export class LocalAws {
   public readonly messages: PublishedMessage[] = [];
   public readonly executions = new Map<string, ExecutionRecord>();
   public faults: FaultInjector | undefined;
-  private readonly callers = new Map<string, string>();
   private readonly functionsByArn = new Map<string, HostedFunction>();
   private readonly machine: StateMachine;
   private server: Server | undefined;
@@ -101,10 +105,14 @@ export class LocalAws {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** Registers a hosted function: tasks invoke it by ARN, and calls signed with `accessKeyId` are recorded as `caller`. */
-  public addFunction(fn: HostedFunction, accessKeyId: string, caller: string): void {
+  /** Registers a hosted function: Tasks whose Resource is its ARN invoke it. */
+  public addFunction(fn: HostedFunction): void {
     this.functionsByArn.set(fn.definition.arn, fn);
-    this.callers.set(accessKeyId, caller);
+  }
+
+  /** Records an AWS call made by `caller` (the construct id owning the caller's role). */
+  public recordCall(caller: string, call: { action: string; resource: string }): void {
+    this.calls.push({ caller, action: call.action, resource: call.resource });
   }
 
   /** Resolves when no execution is running. */
@@ -121,44 +129,18 @@ export class LocalAws {
     this.server?.closeAllConnections();
   }
 
-  private record(accessKey: string, action: string, resource: string): void {
-    this.calls.push({ caller: this.callers.get(accessKey) ?? accessKey, action, resource });
-  }
-
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
     const target = String(request.headers['x-amz-target'] ?? '');
-    if (target.startsWith('DynamoDB_20120810.')) return this.dynamo(request, response, body, target.split('.')[1]);
-    if (target.startsWith('AWSStepFunctions.')) return this.stepFunctions(request, response, body, target.split('.')[1]);
+    if (target.startsWith('AWSStepFunctions.')) return this.stepFunctions(response, body, target.split('.')[1]);
     const form = new URLSearchParams(body.toString('utf8'));
-    if (form.get('Action') === 'Publish') return this.publish(request, response, form);
+    if (form.get('Action') === 'Publish') return this.publish(response, form);
     sendJson(response, 400, { __type: 'UnknownOperationException', message: `The local run does not serve ${target || form.get('Action')}` });
   }
 
-  private dynamo(request: IncomingMessage, response: ServerResponse, body: Buffer, operation: string): Promise<void> {
+  private async stepFunctions(response: ServerResponse, body: Buffer, operation: string): Promise<void> {
     const payload = JSON.parse(body.toString('utf8') || '{}');
-    const table = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:table/${payload.TableName}`;
-    this.record(accessKeyOf(request), `dynamodb:${operation}`, payload.IndexName ? `${table}/index/${payload.IndexName}` : table);
-    const target = new URL(this.options.dynamoEndpoint);
-    return new Promise((resolve, reject) => {
-      const forward = httpRequest(
-        { host: target.hostname, port: target.port, method: 'POST', path: '/', headers: { ...request.headers, host: target.host } },
-        (upstream) => {
-          response.writeHead(upstream.statusCode ?? 500, upstream.headers);
-          upstream.pipe(response);
-          upstream.on('end', resolve);
-        },
-      );
-      forward.on('error', reject);
-      forward.end(body);
-    });
-  }
-
-  private async stepFunctions(request: IncomingMessage, response: ServerResponse, body: Buffer, operation: string): Promise<void> {
-    const payload = JSON.parse(body.toString('utf8') || '{}');
-    const caller = accessKeyOf(request);
     if (operation === 'StartExecution') {
-      this.record(caller, 'states:StartExecution', payload.stateMachineArn);
       if (payload.stateMachineArn !== this.options.stateMachine.arn) {
         return sendJson(response, 400, { __type: 'StateMachineDoesNotExist', message: `State Machine Does Not Exist: '${payload.stateMachineArn}'` });
       }
@@ -172,7 +154,6 @@ export class LocalAws {
       return sendJson(response, 200, { executionArn: execution.executionArn, startDate: execution.startDate / 1000 });
     }
     if (operation === 'DescribeExecution') {
-      this.record(caller, 'states:DescribeExecution', payload.executionArn);
       const execution = this.executions.get(payload.executionArn);
       if (!execution) return sendJson(response, 400, { __type: 'ExecutionDoesNotExist', message: `Execution Does Not Exist: '${payload.executionArn}'` });
       return sendJson(response, 200, {
@@ -239,14 +220,14 @@ export class LocalAws {
   /** A Task's Lambda invocation: an injected fault, or the hosted function (errors named as the Lambda service names them). */
   private async invokeTask(stateName: string, resource: string, input: unknown): Promise<unknown> {
     const fault = this.faults?.(stateName, input);
-    if (fault) {
-      throw Object.assign(new Error(JSON.stringify({ errorType: fault, errorMessage: `Injected ${fault} (local run)` })), { name: fault });
-    }
+    if (typeof fault === 'string') throw injected(fault);
     const fn = this.functionsByArn.get(resource);
     if (!fn) throw Object.assign(new Error(`No function ${resource}`), { name: 'Lambda.ResourceNotFoundException' });
     this.calls.push({ caller: this.options.stateMachine.roleOwner, action: 'lambda:InvokeFunction', resource });
     try {
-      return await fn.invoke(input);
+      const output = await fn.invoke(input);
+      if (fault?.afterInvoke) throw injected(fault.error);
+      return output;
     } catch (error) {
       if (error instanceof LambdaInvocationError) {
         // Step Functions reports a function error as Error = errorType, Cause = the error as JSON.
@@ -256,9 +237,8 @@ export class LocalAws {
     }
   }
 
-  private publish(request: IncomingMessage, response: ServerResponse, form: URLSearchParams): void {
+  private publish(response: ServerResponse, form: URLSearchParams): void {
     const topicArn = form.get('TopicArn') ?? '';
-    this.record(accessKeyOf(request), 'sns:Publish', topicArn);
     if (!this.options.topicArns.includes(topicArn)) {
       response.writeHead(404, { 'content-type': 'text/xml' });
       response.end('<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error></ErrorResponse>');

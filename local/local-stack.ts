@@ -57,7 +57,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const machine = stack.stateMachine();
   const machineResource = Object.keys(stack.json.resource.aws_sfn_state_machine)[0];
   const aws = new LocalAws({
-    dynamoEndpoint,
     stateMachine: { arn: machine.arn, definition: machine.definition, roleOwner: machineResource.split('_')[0] },
     topicArns: stack.topicArns(),
     retryIntervalMs: options.retryIntervalMs,
@@ -66,18 +65,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   aws.faults = options.faults;
   const awsEndpoint = await aws.start(options.awsPort ?? 0);
 
-  const functions = stack.functions().map((definition, i) => {
-    const accessKeyId = `LOCALFN${i}`;
+  const functions = stack.functions().map((definition) => {
     const hosted = new HostedFunction(definition, {
-      accessKeyId,
       sdkEnvironment: {
-        AWS_ENDPOINT_URL_DYNAMODB: awsEndpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
         AWS_ENDPOINT_URL_SFN: awsEndpoint,
         AWS_ENDPOINT_URL_SNS: awsEndpoint,
       },
       onOutput: options.onFunctionOutput,
+      onCall: (call) => aws.recordCall(definition.constructId, call),
     });
-    aws.addFunction(hosted, accessKeyId, definition.constructId);
+    aws.addFunction(hosted);
     return hosted;
   });
 

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       `Running the synthesized TapStack from ${stackDir}:`,
       `  API        ${local.apiUrl}   (${routes})`,
       `  DynamoDB   ${local.dynamoEndpoint}   (dynalite, table ${local.tableName})`,
-      `  AWS        ${local.awsEndpoint}   (Step Functions, SNS; DynamoDB passed to dynalite)`,
+      `  AWS        ${local.awsEndpoint}   (Step Functions, SNS)`,
       `  Functions  ${local.stack.functions().map((f) => f.functionName).join(', ')} (from their code zips)`,
       '',
       `Try: curl -s -X POST ${local.apiUrl}/jobs -H 'content-type: application/json' -d '{"type":"wordcount","payload":{"text":"hello local world"}}'`,

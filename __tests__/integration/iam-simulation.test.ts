@@ -21,7 +21,10 @@ const tableArn = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:table/Tap
 
 beforeAll(async () => {
   local = await startSynthesizedTapStack();
-  // A workload that takes every code path: submit, duplicate, read, list, succeed, fail.
+  // A workload that takes every code path: submit, duplicate, read, list, succeed, fail,
+  // and steps retried after their write succeeded (a timeout after the work was done).
+  const retriedAfterWrite = new Set(['Validate', 'Process', 'Notify']);
+  local.aws.faults = (state) => (retriedAfterWrite.delete(state) ? { error: 'States.Timeout', afterInvoke: true } : undefined);
   const ok = await submitJob(local, { type: 'echo', payload: { message: 'iam' } }, 'iam-ok');
   await submitJob(local, { type: 'echo', payload: { message: 'iam' } }, 'iam-ok');
   const bad = await submitJob(local, { type: 'sum', payload: { numbers: ['x'] } }, 'iam-bad');

@@ -83,6 +83,17 @@ describe('faults injected by the runner', () => {
     expect(job.result).toEqual({ total: 5 });
   });
 
+  it.each(['Validate', 'Process', 'Notify'])('writes nothing twice when %s times out after its work was done and is retried', async (state) => {
+    let once = true;
+    local.aws.faults = (stateName) => (stateName === state && once ? ((once = false), { error: 'States.Timeout', afterInvoke: true as const }) : undefined);
+    const messagesBefore = local.aws.messages.length;
+    const { job, execution } = await run(`timeout-after-${state}`);
+    expect(execution?.retries[state]).toBe(1);
+    expect(job.status).toBe('SUCCEEDED');
+    expect(job.history.map((h) => h.status)).toEqual(['RECEIVED', 'VALIDATED', 'PROCESSED', 'SUCCEEDED']);
+    expect(local.aws.messages.length - messagesBefore).toBe(1);
+  });
+
   it('records FAILED with the error and the state once retries are exhausted', async () => {
     failNext('Notify', 'Lambda.ServiceException', 10);
     const { job, execution } = await run('exhausted');

@@ -105,7 +105,11 @@ describe('POST /jobs: good input', () => {
     const { jobId, status } = bodyOf(response);
     expect(status).toBe('RECEIVED');
     expect(aws.executions).toEqual([
-      expect.objectContaining({ stateMachineArn: TEST_STATE_MACHINE_ARN, name: jobId, input: JSON.stringify({ jobId }) }),
+      expect.objectContaining({
+        stateMachineArn: TEST_STATE_MACHINE_ARN,
+        name: jobId,
+        input: JSON.stringify({ jobId, type: 'wordcount', payload: { text: 'one two three' } }),
+      }),
     ]);
     const job = bodyOf(await getJob(jobId));
     expect(job).toMatchObject({ jobId, type: 'wordcount', status: 'RECEIVED', payload: { text: 'one two three' } });

@@ -2,7 +2,7 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { NotificationInput } from '../../lambdas/notification/handler';
 import { PARTITION_KEY, jobPartition } from '../../lambdas/shared/jobs-schema';
-import type { StepInput } from '../../lambdas/shared/step';
+import type { JobInput, StepInput } from '../../lambdas/shared/step';
 import { proxyEvent } from '../helpers/api-events';
 import { LocalDynamo, createSynthesizedTable, startDynalite } from '../helpers/dynalite';
 import { TEST_TOPIC_ARN, configureLambdaEnvironment } from '../helpers/lambda-env';
@@ -10,8 +10,8 @@ import { RecordingAws, startRecordingAws } from '../helpers/recording-aws';
 
 interface Handlers {
   api: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-  validation: (event: StepInput) => Promise<StepInput>;
-  processing: (event: StepInput) => Promise<StepInput>;
+  validation: (event: JobInput) => Promise<JobInput>;
+  processing: (event: JobInput) => Promise<StepInput>;
   notification: (event: NotificationInput) => Promise<{ jobId: string; status: string }>;
 }
 
@@ -50,9 +50,12 @@ beforeEach(async () => {
 
 afterEach(() => jest.restoreAllMocks());
 
-async function submitted(type: string, payload: Record<string, unknown>): Promise<string> {
+/** Submits through the API and returns the execution input it started the workflow with. */
+async function submitted(type: string, payload: Record<string, unknown>): Promise<JobInput> {
   const response = await handlers.api(proxyEvent({ method: 'POST', resource: '/jobs', path: '/jobs', body: JSON.stringify({ type, payload }) }));
-  return JSON.parse(response.body).jobId;
+  const { jobId } = JSON.parse(response.body);
+  const execution = aws.executions.find((e) => e.name === jobId);
+  return JSON.parse(execution!.input);
 }
 
 async function jobView(jobId: string): Promise<Record<string, any>> {
@@ -74,23 +77,25 @@ async function partitionItemCount(jobId: string): Promise<number> {
 
 describe('the happy path through the three steps', () => {
   it('validates, processes and notifies, recording each transition and the notification', async () => {
-    const jobId = await submitted('sum', { numbers: [1, 2, 3.5] });
-    await handlers.validation({ jobId });
-    await handlers.processing({ jobId });
+    const job = await submitted('sum', { numbers: [1, 2, 3.5] });
+    const { jobId } = job;
+    await handlers.validation(job);
+    await handlers.processing(job);
     const outcome = await handlers.notification({ jobId });
     expect(outcome).toEqual({ jobId, status: 'SUCCEEDED' });
 
-    const job = await jobView(jobId);
-    expect(job).toMatchObject({ status: 'SUCCEEDED', result: { total: 6.5 } });
-    expect(job.history.map((h: { status: string }) => h.status)).toEqual(['RECEIVED', 'VALIDATED', 'PROCESSED', 'SUCCEEDED']);
+    const view = await jobView(jobId);
+    expect(view).toMatchObject({ status: 'SUCCEEDED', result: { total: 6.5 } });
+    expect(view.history.map((h: { status: string }) => h.status)).toEqual(['RECEIVED', 'VALIDATED', 'PROCESSED', 'SUCCEEDED']);
     expect(aws.messages).toEqual([expect.objectContaining({ topicArn: TEST_TOPIC_ARN, message: JSON.stringify({ jobId, outcome: 'SUCCEEDED' }) })]);
     // job, four history events, one notification record
     expect(await partitionItemCount(jobId)).toBe(6);
   });
 
   it('logs structured JSON lines that carry the job id', async () => {
-    const jobId = await submitted('echo', { message: 'hi' });
-    await handlers.validation({ jobId });
+    const job = await submitted('echo', { message: 'hi' });
+    const { jobId } = job;
+    await handlers.validation(job);
     const lines = logLines.map((line) => JSON.parse(line));
     expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ level: 'info', message: 'job validated', jobId })]));
   });
@@ -98,11 +103,12 @@ describe('the happy path through the three steps', () => {
 
 describe('retries cannot repeat or reverse a step', () => {
   it('a retried step writes nothing twice and publishes once', async () => {
-    const jobId = await submitted('wordcount', { text: 'a b' });
-    await handlers.validation({ jobId });
-    await handlers.validation({ jobId });
-    await handlers.processing({ jobId });
-    await handlers.processing({ jobId });
+    const job = await submitted('wordcount', { text: 'a b' });
+    const { jobId } = job;
+    await handlers.validation(job);
+    await handlers.validation(job);
+    await handlers.processing(job);
+    await handlers.processing(job);
     await handlers.notification({ jobId });
     await handlers.notification({ jobId });
     expect(aws.messages).toHaveLength(1);
@@ -111,41 +117,46 @@ describe('retries cannot repeat or reverse a step', () => {
   });
 
   it('refuses to skip a step (process a job that was never validated)', async () => {
-    const jobId = await submitted('echo', { message: 'x' });
-    await expect(handlers.processing({ jobId })).rejects.toThrow(`Job ${jobId} cannot move to PROCESSED: it is RECEIVED, expected VALIDATED`);
+    const job = await submitted('echo', { message: 'x' });
+    const { jobId } = job;
+    await expect(handlers.processing(job)).rejects.toThrow(`Job ${jobId} cannot move to PROCESSED: it is RECEIVED, expected VALIDATED`);
     expect((await jobView(jobId)).status).toBe('RECEIVED');
   });
 
   it('refuses to move a finished job backwards', async () => {
-    const jobId = await submitted('echo', { message: 'x' });
-    await handlers.validation({ jobId });
-    await handlers.processing({ jobId });
+    const job = await submitted('echo', { message: 'x' });
+    const { jobId } = job;
+    await handlers.validation(job);
+    await handlers.processing(job);
     await handlers.notification({ jobId });
-    await expect(handlers.validation({ jobId })).rejects.toThrow('cannot move to VALIDATED: it is SUCCEEDED');
+    await expect(handlers.validation(job)).rejects.toThrow('cannot move to VALIDATED: it is SUCCEEDED');
     expect((await jobView(jobId)).status).toBe('SUCCEEDED');
   });
 });
 
 describe('failures end in FAILED with the error and the state', () => {
   it('rejects a payload that breaks its type rules, without changing the job', async () => {
-    const jobId = await submitted('sum', { numbers: [1, 'two'] });
-    await expect(handlers.validation({ jobId })).rejects.toMatchObject({ name: 'JobValidationError', message: 'payload.numbers[1] must be a finite number' });
+    const job = await submitted('sum', { numbers: [1, 'two'] });
+    const { jobId } = job;
+    await expect(handlers.validation(job)).rejects.toMatchObject({ name: 'JobValidationError', message: 'payload.numbers[1] must be a finite number' });
     expect((await jobView(jobId)).status).toBe('RECEIVED');
   });
 
   it('records FAILED with the error and the failing state when called from the Catch, and notifies once', async () => {
-    const jobId = await submitted('sum', { numbers: [] });
+    const job = await submitted('sum', { numbers: [] });
+    const { jobId } = job;
     const failure = { state: 'Validate', error: { Error: 'JobValidationError', Cause: '{"errorMessage":"payload.numbers must be an array"}' } };
     expect(await handlers.notification({ jobId, failure })).toEqual({ jobId, status: 'FAILED' });
     expect(await handlers.notification({ jobId, failure })).toEqual({ jobId, status: 'FAILED' });
-    const job = await jobView(jobId);
-    expect(job.status).toBe('FAILED');
-    expect(job.error).toEqual({ error: 'JobValidationError', cause: failure.error.Cause, state: 'Validate' });
-    expect(job.history.map((h: { status: string }) => h.status)).toEqual(['RECEIVED', 'FAILED']);
+    const view = await jobView(jobId);
+    expect(view.status).toBe('FAILED');
+    expect(view.error).toEqual({ error: 'JobValidationError', cause: failure.error.Cause, state: 'Validate' });
+    expect(view.history.map((h: { status: string }) => h.status)).toEqual(['RECEIVED', 'FAILED']);
     expect(aws.messages.map((m) => JSON.parse(m.message))).toEqual([{ jobId, outcome: 'FAILED' }]);
   });
 
-  it('rejects step input without a job id', async () => {
-    await expect(handlers.validation({} as StepInput)).rejects.toThrow('Step input must be { "jobId": "<id>" }');
+  it('rejects step input without a job id, type or payload', async () => {
+    await expect(handlers.validation({} as JobInput)).rejects.toThrow('Step input must be { "jobId": "<id>", ... }');
+    await expect(handlers.processing({ jobId: 'x' } as JobInput)).rejects.toThrow('Step input must be { "jobId", "type", "payload" }');
   });
 });

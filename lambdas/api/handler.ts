@@ -16,6 +16,7 @@ import {
   statusPartition,
 } from '../shared/jobs-schema';
 import { log } from '../shared/log';
+import { JobInput } from '../shared/step';
 import { decodeCursor, encodeCursor } from './cursor';
 import { MAX_BODY_BYTES, checkIdempotencyKey, parseListQuery, parseSubmitBody } from './request';
 
@@ -97,20 +98,21 @@ async function submitJob(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRe
     if (existing.status === 'RECEIVED') {
       // The first request may have stopped before starting the workflow; starting it again by name is idempotent.
       await recordHistory(config.TABLE_NAME, { jobId, status: 'RECEIVED', at: existing.createdAt });
-      await startWorkflow(jobId);
+      await startWorkflow(existing);
     }
     return json(202, { jobId, status: existing.status });
   }
   await recordHistory(config.TABLE_NAME, { jobId, status: 'RECEIVED', at: now });
-  await startWorkflow(jobId);
+  await startWorkflow(job);
   log('info', 'job received', { jobId, type: job.type });
   return json(202, { jobId, status: 'RECEIVED' });
 }
 
-async function startWorkflow(jobId: string): Promise<void> {
+async function startWorkflow(job: Pick<JobRecord, 'jobId' | 'type' | 'payload'>): Promise<void> {
+  const input: JobInput = { jobId: job.jobId, type: job.type, payload: job.payload };
   try {
     // The execution is named after the job: Step Functions itself refuses a second one.
-    await sfn.send(new StartExecutionCommand({ stateMachineArn: config.STATE_MACHINE_ARN, name: jobId, input: JSON.stringify({ jobId }) }));
+    await sfn.send(new StartExecutionCommand({ stateMachineArn: config.STATE_MACHINE_ARN, name: job.jobId, input: JSON.stringify(input) }));
   } catch (error) {
     if (!(error instanceof ExecutionAlreadyExists)) throw error;
   }

@@ -8,8 +8,12 @@ import { JOB_STATUSES, JobStatus } from '../shared/jobs-schema';
  * bundle (about 9 KB) for four fields. Every check reports all field errors at once.
  */
 
-/** Step Functions refuses execution input over 256 KB; bodies above it are refused up front. */
-export const MAX_BODY_BYTES = 256 * 1024;
+/**
+ * The job travels through the workflow as its execution input, which Step
+ * Functions caps at 256 KB; 1 KB is kept for the envelope (job id, type).
+ * Bodies above this are refused up front with a 413.
+ */
+export const MAX_BODY_BYTES = 256 * 1024 - 1024;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;

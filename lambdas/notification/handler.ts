@@ -24,12 +24,12 @@ export interface NotificationInput {
 
 export async function handler(event: NotificationInput): Promise<{ jobId: string; status: JobStatus }> {
   const jobId = requireJobId(event);
-  const job = await getJob(config.TABLE_NAME, jobId);
-  if (!job) throw new Error(`Job ${jobId} does not exist`);
 
   let status: JobStatus;
   if (event.failure) {
     status = 'FAILED';
+    const job = await getJob(config.TABLE_NAME, jobId);
+    if (!job) throw new Error(`Job ${jobId} does not exist`);
     if (job.status !== 'FAILED') {
       const error = { error: event.failure.error.Error ?? 'Unknown', cause: event.failure.error.Cause ?? '', state: event.failure.state };
       await transition(config.TABLE_NAME, jobId, NON_TERMINAL_STATUSES, 'FAILED', { error }, `${error.state}: ${error.error}`);
