@@ -1,7 +1,6 @@
-import { randomUUID } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 import { unzipSync } from 'fflate';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
-import { createHash } from 'crypto';
 import { dirname, join, resolve } from 'path';
 import { Worker } from 'worker_threads';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, LocalFunction } from './synthesized-stack';
@@ -20,12 +19,13 @@ export class LambdaInvocationError extends Error {
 /** Where code zips are unpacked: inside the repo, so `@aws-sdk/*` resolves from its node_modules, as the Lambda runtime provides it. */
 const CODE_ROOT = resolve(__dirname, '..', '.local-run', 'functions');
 
-function unpack(archivePath: string): string {
+/** Unpacks a code zip (once per content) and returns the folder holding its files. */
+export function unpackedCodeDir(archivePath: string): string {
   const zip = readFileSync(archivePath);
   const dir = join(CODE_ROOT, createHash('sha256').update(zip).digest('hex').slice(0, 16));
   if (!existsSync(join(dir, '.unpacked'))) {
     for (const [name, content] of Object.entries(unzipSync(zip))) {
-      if (name.endsWith('/')) continue;
+      if (name.endsWith('/') || name.split('/').includes('..')) continue;
       mkdirSync(dirname(join(dir, name)), { recursive: true });
       writeFileSync(join(dir, name), content);
     }
@@ -52,7 +52,7 @@ export class HostedFunction {
     public readonly definition: LocalFunction,
     options: HostedFunctionOptions,
   ) {
-    const codeDir = unpack(definition.archivePath);
+    const codeDir = unpackedCodeDir(definition.archivePath);
     this.worker = new Worker(join(__dirname, 'function-worker.cjs'), {
       workerData: { codeDir, handler: definition.handler, functionName: definition.functionName, accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, forwardOutput: options.onOutput !== undefined },
       // The worker runs plain JavaScript: no TypeScript loader inherited from the parent.
