@@ -18,6 +18,7 @@ import { gzipSync } from 'zlib';
 import { unzipSync } from 'fflate';
 import { App } from 'cdktf';
 import { unpackedCodeDir } from '../local/function-host';
+import { runLoad } from '../local/load';
 import { startLocalStack } from '../local/local-stack';
 import { SynthesizedStack } from '../local/synthesized-stack';
 import { jobKey, statusIndexKey, JobStatus } from '../lambdas/shared/jobs-schema';
@@ -198,34 +199,13 @@ async function measureLocalThroughput(stackDir: string): Promise<void> {
   for (let run = 0; run <= RUNS; run += 1) {
     const local = await startLocalStack({ stackDir, retryIntervalMs: 0 });
     try {
-      const submittedAt = new Map<string, number>();
-      let next = 0;
-      const started = Date.now();
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < total) {
-            const i = next++;
-            const t0 = Date.now();
-            const response = await fetch(`${local.apiUrl}/jobs`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ type: 'sum', payload: { numbers: [i, 1] } }),
-            });
-            const { jobId } = (await response.json()) as { jobId: string };
-            submittedAt.set(jobId, t0);
-          }
-        }),
-      );
-      await local.aws.idle();
-      const seconds = (Date.now() - started) / 1000;
-      const executions = [...local.aws.executions.values()];
-      const failed = executions.filter((e) => e.status !== 'SUCCEEDED').length;
-      if (executions.length !== total || failed > 0) throw new Error(`local run: ${executions.length} executions, ${failed} not SUCCEEDED`);
-      const latencies = executions.map((e) => (e.stopDate as number) - (submittedAt.get(e.name) as number)).sort((a, b) => a - b);
+      const load = await runLoad(local, { total, concurrency });
+      const failed = [...local.aws.executions.values()].filter((e) => e.status !== 'SUCCEEDED').length;
+      if (load.latencies.length !== total || failed > 0) throw new Error(`local run: ${load.latencies.length} executions ended, ${failed} not SUCCEEDED`);
       if (run > 0) {
-        rates.push(total / seconds);
-        p50s.push(latencies[Math.floor(0.5 * latencies.length)]);
-        p99s.push(latencies[Math.min(latencies.length - 1, Math.floor(0.99 * latencies.length))]);
+        rates.push(load.jobsPerSecond);
+        p50s.push(load.percentile(50));
+        p99s.push(load.percentile(99));
       }
     } finally {
       await local.stop();

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { KeyAttribute, TableKeySchema, distinctKeyAttributes, keyAttributesOf } from './key-schema';
 import { IGrantee } from './least-privilege-role';
 import { NameRule, validateName } from './internal/name-rules';
-import { fitName, normaliseName } from './internal/naming';
+import { deriveResourceName } from './internal/naming';
 import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
 /** DynamoDB's limits on indexes per table. */
@@ -200,7 +200,7 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
     const { primary, globalIndexes = {}, localIndexes = {} } = props.schema;
     const stackName = TerraformStack.of(this).node.id;
     this.table = new DynamodbTable(this, 'Table', {
-      name: props.tableName ?? fitName(normaliseName(`${stackName}-${id}`, { allowedSeparators: '-_.', separator: '-', keepCase: true }), 255, '-'),
+      name: props.tableName ?? deriveResourceName(stackName, id, 255, '-_.'),
       billingMode: 'PAY_PER_REQUEST',
       hashKey: primary.partitionKey.name,
       rangeKey: primary.sortKey?.name,

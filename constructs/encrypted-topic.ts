@@ -2,7 +2,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { IGrantee } from './least-privilege-role';
-import { fitName, normaliseName } from './internal/naming';
+import { deriveResourceName } from './internal/naming';
 
 export interface EncryptedTopicProps {
   /**
@@ -26,7 +26,7 @@ export class EncryptedTopic extends Construct {
   constructor(scope: Construct, id: string, props: EncryptedTopicProps = {}) {
     super(scope, id);
     this.topic = new SnsTopic(this, 'Topic', {
-      name: fitName(normaliseName(`${TerraformStack.of(this).node.id}-${id}`, { allowedSeparators: '-_', separator: '-', keepCase: true }), 256, '-'),
+      name: deriveResourceName(TerraformStack.of(this).node.id, id, 256),
       kmsMasterKeyId: props.kmsKeyId ?? 'alias/aws/sns',
     });
     this.topicArn = this.topic.arn;

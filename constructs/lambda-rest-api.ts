@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { LeastPrivilegeRole } from './least-privilege-role';
 import { UnreservedFunction } from './unreserved-function';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
-import { fitName, normaliseName } from './internal/naming';
+import { deriveResourceName } from './internal/naming';
 import { accountIdOf, regionOf } from './internal/stack-context';
 import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
@@ -133,7 +133,7 @@ export class LambdaRestApi extends Construct {
   constructor(scope: Construct, id: string, props: LambdaRestApiProps) {
     super(scope, id);
     throwIfViolations('LambdaRestApi', this, validateLambdaRestApiProps(props));
-    const name = fitName(normaliseName(`${TerraformStack.of(this).node.id}-${id}`, { allowedSeparators: '-_', separator: '-', keepCase: true }), 128, '-');
+    const name = deriveResourceName(TerraformStack.of(this).node.id, id, 128);
 
     const openApi = new TerraformLocal(this, 'OpenApi', openApiDocument(name, props.routes));
     const api = new ApiGatewayRestApi(this, 'RestApi', {

@@ -8,7 +8,7 @@ import { UnreservedFunction } from './unreserved-function';
 import { LOG_DELIVERY_ACTIONS, XRAY_SAMPLING_ACTIONS, XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
 import { NameRule, guardDeployTimeName, validateName } from './internal/name-rules';
-import { fitName, normaliseName } from './internal/naming';
+import { deriveResourceName } from './internal/naming';
 import { Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
 export const STATE_MACHINE_NAME_RULES: readonly NameRule[] = [
@@ -159,7 +159,7 @@ export class LoggedStateMachine extends Construct implements IGrantee {
 
     const requestedName =
       props.stateMachineName ??
-      fitName(normaliseName(`${stack.node.id}-${id}`, { allowedSeparators: '-_', separator: '-', keepCase: true }), 80, '-');
+      deriveResourceName(stack.node.id, id, 80);
     const { name, preconditions } = guardDeployTimeName(this, 'LoggedStateMachine', 'state machine name', requestedName, STATE_MACHINE_NAME_RULES);
 
     this.logGroup = new CloudwatchLogGroup(this, 'LogGroup', {

@@ -12,7 +12,7 @@ import { XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_NODE_RUNTIME, SupportedNodeRuntime, esbuildTargetFor, runtimeProblem, supportedRuntimes } from './internal/lambda-runtimes';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
 import { NameRule, guardDeployTimeName, validateName } from './internal/name-rules';
-import { fitName, normaliseName } from './internal/naming';
+import { deriveResourceName } from './internal/naming';
 import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
 /** AWS keeps at least this much account concurrency unreserved; a reservation that eats into it fails. */
@@ -238,7 +238,7 @@ export class UnreservedFunction extends Construct implements IGrantee {
     const runtime = props.runtime ?? DEFAULT_NODE_RUNTIME;
     const requestedName =
       props.functionName ??
-      fitName(normaliseName(`${TerraformStack.of(this).node.id}-${id}`, { allowedSeparators: '-_', separator: '-', keepCase: true }), 64, '-');
+      deriveResourceName(TerraformStack.of(this).node.id, id, 64);
     const { name, preconditions } = guardDeployTimeName(this, 'UnreservedFunction', 'function name', requestedName, FUNCTION_NAME_RULES);
 
     this.logGroup = new CloudwatchLogGroup(this, 'LogGroup', {

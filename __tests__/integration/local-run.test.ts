@@ -1,3 +1,4 @@
+import { runLoad } from '../../local/load';
 import { LocalStack } from '../../local/local-stack';
 import { RETRIED_LAMBDA_ERRORS } from '../../main';
 import { PARTITION_KEY, SORT_KEY, jobKey, notificationKey } from '../../lambdas/shared/jobs-schema';
@@ -135,41 +136,22 @@ describe('load', () => {
     await local.aws.idle();
     const executionsBefore = local.aws.executions.size;
     const total = 500;
-    const concurrency = 32;
-    const latencies: number[] = [];
-    const jobIds: string[] = [];
-    let next = 0;
-    const started = Date.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < total) {
-          const i = next++;
-          const t0 = Date.now();
-          const { status, body } = await submitJob(local, { type: 'sum', payload: { numbers: [i, 1] } }, `load-${i}`);
-          expect(status).toBe(202);
-          jobIds.push(body.jobId);
-          const execution = [...local.aws.executions.values()].find((e) => e.name === body.jobId);
-          await execution?.done;
-          latencies.push(Date.now() - t0);
-        }
-      }),
-    );
-    const seconds = (Date.now() - started) / 1000;
-    await local.aws.idle();
+    const load = await runLoad(local, { total, concurrency: 32, idempotencyKey: (i) => `load-${i}` });
 
-    expect(new Set(jobIds).size).toBe(total);
+    expect(load.statuses).toEqual(Array(total).fill(202));
+    expect(new Set(load.jobIds).size).toBe(total);
     expect(local.aws.executions.size - executionsBefore).toBe(total);
+    expect(load.latencies).toHaveLength(total);
     const items = await scanTable(local);
-    const loadJobs = items.filter((i) => i[SORT_KEY].S === 'JOB' && jobIds.includes(i.jobId.S));
+    const loadIds = new Set(load.jobIds);
+    const loadJobs = items.filter((i) => i[SORT_KEY].S === 'JOB' && loadIds.has(i.jobId.S));
     expect(loadJobs).toHaveLength(total);
     expect(loadJobs.every((j) => j.status.S === 'SUCCEEDED')).toBe(true);
-    expect(items.filter((i) => i[SORT_KEY].S === 'NOTIFICATION' && jobIds.includes(i.jobId.S))).toHaveLength(total);
+    expect(items.filter((i) => i[SORT_KEY].S === 'NOTIFICATION' && loadIds.has(i.jobId.S))).toHaveLength(total);
 
-    latencies.sort((a, b) => a - b);
-    const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
     process.stdout.write(
-      `\nlocal run load: ${total} jobs, concurrency ${concurrency}: ${(total / seconds).toFixed(1)} jobs/s, ` +
-        `submit-to-terminal p50 ${percentile(50)} ms, p99 ${percentile(99)} ms\n`,
+      `\nlocal run load: ${total} jobs, concurrency 32: ${load.jobsPerSecond.toFixed(1)} jobs/s, ` +
+        `submit-to-terminal p50 ${load.percentile(50)} ms, p99 ${load.percentile(99)} ms\n`,
     );
   });
 });

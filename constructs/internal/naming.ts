@@ -44,3 +44,12 @@ export function fitName(name: string, maxLength: number, separator: string): str
   const head = name.slice(0, keep).replace(/[^a-zA-Z0-9]+$/, '');
   return `${head}${separator}${hash}`;
 }
+
+/**
+ * The name a construct derives for its resource: `<stack name>-<construct id>`,
+ * normalised (case kept; only letters, digits and `allowedSeparators`) and
+ * fitted to `maxLength` with a hash when too long.
+ */
+export function deriveResourceName(stackName: string, id: string, maxLength: number, allowedSeparators = '-_'): string {
+  return fitName(normaliseName(`${stackName}-${id}`, { allowedSeparators, separator: '-', keepCase: true }), maxLength, '-');
+}
