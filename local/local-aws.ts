@@ -12,7 +12,7 @@ import { HostedFunction, LambdaInvocationError } from './function-host';
  *  - StartExecution / DescribeExecution run the synthesized definition in
  *    aws-local-stepfunctions, each Task invoking the hosted function its
  *    Resource names;
- *  - SNS Publish is recorded.
+ *  - SNS Publish is recorded, logged, and listed at GET /_local/messages.
  * It also keeps the record of every AWS call made during the run (caller,
  * IAM action, resource ARN) for the IAM simulation: the functions' calls,
  * reported by their SDK middleware, and the workflow's Lambda invocations.
@@ -130,6 +130,9 @@ export class LocalAws {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.method === 'GET' && request.url === '/_local/messages') {
+      return sendJson(response, 200, this.messages, 'application/json');
+    }
     const body = await readBody(request);
     const target = String(request.headers['x-amz-target'] ?? '');
     if (target.startsWith('AWSStepFunctions.')) return this.stepFunctions(response, body, target.split('.')[1]);
@@ -245,7 +248,9 @@ export class LocalAws {
       return;
     }
     const messageId = randomUUID();
-    this.messages.push({ topicArn, message: form.get('Message') ?? '', subject: form.get('Subject') ?? undefined, messageId });
+    const message = form.get('Message') ?? '';
+    this.messages.push({ topicArn, message, subject: form.get('Subject') ?? undefined, messageId });
+    this.options.log(`[sns] ${topicArn.split(':').pop()} <- ${message}`);
     response.writeHead(200, { 'content-type': 'text/xml' });
     response.end(
       `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${messageId}</MessageId></PublishResult>` +

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       `Running the synthesized TapStack from ${stackDir}:`,
       `  API        ${local.apiUrl}   (${routes})`,
       `  DynamoDB   ${local.dynamoEndpoint}   (dynalite, table ${local.tableName})`,
-      `  AWS        ${local.awsEndpoint}   (Step Functions, SNS)`,
+      `  AWS        ${local.awsEndpoint}   (Step Functions, SNS; published messages: GET ${local.awsEndpoint}/_local/messages)`,
       `  Functions  ${local.stack.functions().map((f) => f.functionName).join(', ')} (from their code zips)`,
       '',
       `Try: curl -s -X POST ${local.apiUrl}/jobs -H 'content-type: application/json' -d '{"type":"wordcount","payload":{"text":"hello local world"}}'`,

@@ -48,6 +48,13 @@ describe('happy path over HTTP', () => {
     expect(message?.messageId).toBe(notification?.messageId.S);
   });
 
+  it('shows the published messages, as log lines and at GET /_local/messages', async () => {
+    const listed = (await (await fetch(`${local.awsEndpoint}/_local/messages`)).json()) as { message: string }[];
+    expect(listed.map((m) => m.message)).toEqual(local.aws.messages.map((m) => m.message));
+    expect(listed.length).toBeGreaterThanOrEqual(3);
+    expect(logLines).toEqual(expect.arrayContaining([expect.stringMatching(/^\[sns\] TapStack-JobEvents <- \{"jobId":"\w+","outcome":"SUCCEEDED"\}$/)]));
+  });
+
   it('logs each request and each state transition as one line', () => {
     expect(logLines).toEqual(expect.arrayContaining([expect.stringMatching(/^\[api\] POST \/jobs -> 202 \(\d+ ms\)$/)]));
     expect(logLines).toEqual(expect.arrayContaining([expect.stringMatching(/^\[sfn\] \w{8} Process entered$/)]));
