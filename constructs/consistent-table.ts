@@ -2,7 +2,7 @@ import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { KeyAttribute, TableKeySchema, distinctKeyAttributes, keyAttributesOf } from './key-schema';
-import { IGrantee } from './least-privilege-role';
+import { IGrantee, grantSid } from './least-privilege-role';
 import { NameRule, validateName } from './internal/name-rules';
 import { deriveResourceName } from './internal/naming';
 import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
@@ -236,8 +236,9 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
         `ConsistentTable at '${this.node.path}': grant() needs one or more of ${known.join(', ')}; got ${JSON.stringify(actions)}.`,
       );
     }
-    const sid = `${this.node.id}${[...new Set(actions)].sort().map((a) => a.replace('dynamodb:', '')).join('')}`;
-    grantee.addToPrincipalPolicy({ sid: sid.replace(/[^A-Za-z0-9]/g, ''), actions: [...new Set(actions)].sort(), resources: this.grantResources });
+    const granted = [...new Set(actions)].sort();
+    const sid = grantSid(granted.map((a) => a.replace('dynamodb:', '')).join(''), this);
+    grantee.addToPrincipalPolicy({ sid, actions: granted, resources: this.grantResources });
   }
 
   public grantReadData(grantee: IGrantee): void {

@@ -1,7 +1,7 @@
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { IGrantee } from './least-privilege-role';
+import { IGrantee, grantSid } from './least-privilege-role';
 import { deriveResourceName } from './internal/naming';
 
 export interface EncryptedTopicProps {
@@ -34,7 +34,7 @@ export class EncryptedTopic extends Construct {
 
   public grantPublish(grantee: IGrantee): void {
     grantee.addToPrincipalPolicy({
-      sid: `Publish${this.node.id.replace(/[^A-Za-z0-9]/g, '')}`,
+      sid: grantSid('Publish', this),
       actions: ['sns:Publish'],
       resources: [this.topicArn],
     });

@@ -2,7 +2,7 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { ITerraformDependable, Lazy } from 'cdktf';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { WILDCARD_RESOURCE_ACTIONS } from './internal/iam';
 import { fitName, normaliseName } from './internal/naming';
 import { Rule, checkRules, throwIfViolations } from './internal/validation';
@@ -13,6 +13,11 @@ export interface PolicyStatement {
   readonly sid: string;
   readonly actions: readonly string[];
   readonly resources: readonly string[];
+}
+
+/** A statement id for a grant: `<what>` followed by the granting construct's id, letters and digits only. */
+export function grantSid(what: string, grantor: IConstruct): string {
+  return `${what}${grantor.node.id}`.replace(/[^A-Za-z0-9]/g, '');
 }
 
 /** Anything that can receive permissions: it is asked, it does not write policy JSON. */

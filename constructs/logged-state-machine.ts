@@ -3,7 +3,7 @@ import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import aslValidator from 'asl-validator';
 import { DefaultTokenResolver, Fn, StringConcat, TerraformLocal, TerraformStack, Token, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
-import { IGrantee, LeastPrivilegeRole } from './least-privilege-role';
+import { IGrantee, LeastPrivilegeRole, grantSid } from './least-privilege-role';
 import { UnreservedFunction } from './unreserved-function';
 import { LOG_DELIVERY_ACTIONS, XRAY_SAMPLING_ACTIONS, XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
@@ -212,7 +212,7 @@ export class LoggedStateMachine extends Construct implements IGrantee {
   /** Lets `grantee` start executions of this state machine (and nothing else). */
   public grantStartExecution(grantee: IGrantee): void {
     grantee.addToPrincipalPolicy({
-      sid: `StartExecution${this.node.id.replace(/[^A-Za-z0-9]/g, '')}`,
+      sid: grantSid('StartExecution', this),
       actions: ['states:StartExecution'],
       resources: [this.stateMachineArn],
     });

@@ -5,7 +5,7 @@ import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { AssetType, Fn, TerraformAsset, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { existsSync } from 'fs';
-import { IGrantee, LeastPrivilegeRole, PolicyStatement } from './least-privilege-role';
+import { IGrantee, LeastPrivilegeRole, PolicyStatement, grantSid } from './least-privilege-role';
 import { SafeBucket } from './safe-bucket';
 import { Bundle, bundleEntry } from './internal/bundling';
 import { XRAY_WRITE_ACTIONS } from './internal/iam';
@@ -286,7 +286,7 @@ export class UnreservedFunction extends Construct implements IGrantee {
   /** Lets `grantee` invoke this function (and its versions and aliases). */
   public grantInvoke(grantee: IGrantee): void {
     grantee.addToPrincipalPolicy({
-      sid: `Invoke${this.node.id.replace(/[^A-Za-z0-9]/g, '')}`,
+      sid: grantSid('Invoke', this),
       actions: ['lambda:InvokeFunction'],
       resources: [this.functionArn, `${this.functionArn}:*`],
     });
