@@ -196,24 +196,31 @@ async function measureLocalThroughput(stackDir: string): Promise<void> {
   const rates: number[] = [];
   const p50s: number[] = [];
   const p99s: number[] = [];
-  for (let run = 0; run <= RUNS; run += 1) {
-    const local = await startLocalStack({ stackDir, retryIntervalMs: 0 });
-    try {
+  let coldRate = 0;
+  // One running stack: the warm-up batch warms the function workers' JIT, as a warm-up should.
+  const local = await startLocalStack({ stackDir, retryIntervalMs: 0 });
+  try {
+    for (let run = 0; run <= RUNS; run += 1) {
+      const executionsBefore = local.aws.executions.size;
       const load = await runLoad(local, { total, concurrency });
-      const failed = [...local.aws.executions.values()].filter((e) => e.status !== 'SUCCEEDED').length;
-      if (load.latencies.length !== total || failed > 0) throw new Error(`local run: ${load.latencies.length} executions ended, ${failed} not SUCCEEDED`);
-      if (run > 0) {
+      const ended = [...local.aws.executions.values()].slice(executionsBefore);
+      const failed = ended.filter((e) => e.status !== 'SUCCEEDED').length;
+      if (ended.length !== total || failed > 0) throw new Error(`local run: ${ended.length} executions ended, ${failed} not SUCCEEDED`);
+      if (run === 0) {
+        coldRate = load.jobsPerSecond;
+      } else {
         rates.push(load.jobsPerSecond);
         p50s.push(load.percentile(50));
         p99s.push(load.percentile(99));
       }
-    } finally {
-      await local.stop();
     }
+  } finally {
+    await local.stop();
   }
-  record({ name: `local run throughput (${total} jobs, concurrency ${concurrency})`, unit: 'jobs/s', samples: rates, budget: { min: 100, label: '>= 100 jobs/s' } });
+  record({ name: `local run throughput (${total} jobs, concurrency ${concurrency}, after a warm-up batch)`, unit: 'jobs/s', samples: rates, budget: { min: 100, label: '>= 100 jobs/s' } });
   record({ name: 'local run latency p50 (submit to terminal)', unit: 'ms', samples: p50s });
   record({ name: 'local run latency p99 (submit to terminal)', unit: 'ms', samples: p99s });
+  record({ name: 'local run throughput, first batch on a cold runner', unit: 'jobs/s', samples: [coldRate] });
 }
 
 function measureSynthScaling(): void {

@@ -32,12 +32,16 @@ export async function getJob(local: LocalStack, jobId: string): Promise<{ status
   return { status: response.status, body: await response.json() };
 }
 
-/** Polls GET /jobs/{id} until the job is SUCCEEDED or FAILED. */
+/**
+ * Polls GET /jobs/{id} until the job is SUCCEEDED or FAILED and its history
+ * shows it: a step writes the history event right after the status change.
+ */
 export async function pollUntilTerminal(local: LocalStack, jobId: string, timeoutMs = 15_000): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await getJob(local, jobId);
-    if (body.status === 'SUCCEEDED' || body.status === 'FAILED') return body;
+    const terminal = body.status === 'SUCCEEDED' || body.status === 'FAILED';
+    if (terminal && body.history?.at(-1)?.status === body.status) return body;
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${body.status} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
