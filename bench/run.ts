@@ -6,6 +6,7 @@
  *
  *   --runs N        samples per figure after one warm-up (default 5, minimum 5 for results.md)
  *   --skip-npm-test leave out the whole-suite figure (about 5 minutes at 5 runs)
+ *   --render-only   rewrite results.md from results.json and notes.md, measuring nothing
  */
 import '../local/promise-with-resolvers';
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -233,9 +234,29 @@ function measureSynthScaling(): void {
   record({ name: 'synth scaling: marginal cost per function (1 -> 200)', unit: 'ms', samples: marginal, budget: { max: 15, label: '<= 15 ms' } });
 }
 
+interface ResultRow {
+  readonly figure: string;
+  readonly unit: string;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly runs: number;
+  readonly budget: string | null;
+  readonly status: string;
+  readonly note: string | null;
+}
+
+interface Results {
+  readonly date: string;
+  readonly command: string;
+  readonly machine: string;
+  readonly runs: number;
+  readonly figures: ResultRow[];
+}
+
 function writeResults(command: string): void {
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${process.platform}`;
-  const rows = figures.map((f) => ({
+  const rows: ResultRow[] = figures.map((f) => ({
     figure: f.name,
     unit: f.unit,
     median: Number(median(f.samples).toFixed(3)),
@@ -246,21 +267,32 @@ function writeResults(command: string): void {
     status: status(f),
     note: f.note ?? null,
   }));
-  const date = new Date().toISOString();
-  writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify({ date, command, machine, runs: RUNS, figures: rows }, null, 2)}\n`);
+  const results: Results = { date: new Date().toISOString(), command, machine, runs: RUNS, figures: rows };
+  writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  renderMarkdown(results);
+}
+
+function renderMarkdown(results: Results): void {
   const notes = existsSync(join(__dirname, 'notes.md')) ? readFileSync(join(__dirname, 'notes.md'), 'utf8') : '';
   const table = [
     '| figure | median | min | max | budget | status |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.figure}${r.note ? ` (${r.note})` : ''} | ${format(r.median)} ${r.unit} | ${format(r.min)} | ${format(r.max)} | ${r.budget ?? 'report'} | ${r.status} |`),
+    ...results.figures.map(
+      (r) => `| ${r.figure}${r.note ? ` (${r.note})` : ''} | ${format(r.median)} ${r.unit} | ${format(r.min)} | ${format(r.max)} | ${r.budget ?? 'report'} | ${r.status} |`,
+    ),
   ].join('\n');
   writeFileSync(
     join(__dirname, 'results.md'),
-    `# Benchmark results\n\nMade by \`${command}\` on ${date}: ${machine}. Each figure is the median of ${RUNS} runs after one warm-up (sizes are measured once).\n\n${table}\n\n${notes}`,
+    `# Benchmark results\n\nMade by \`${results.command}\` on ${results.date}: ${results.machine}. ` +
+      `Each figure is the median of ${results.runs} runs after one warm-up (sizes are measured once).\n\n${table}\n\n${notes}`,
   );
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--render-only')) {
+    renderMarkdown(JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8')));
+    return;
+  }
   const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   measureCommands();
   const stackDir = synthesizedStackDir();
