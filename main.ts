@@ -25,6 +25,11 @@ export interface TapStackProps {
    */
   readonly region?: string;
   /**
+   * Exact name of the Lambda code bucket, validated and never rewritten.
+   * @default derived from the stack name, account id and region
+   */
+  readonly codeBucketName?: string;
+  /**
    * Keep the jobs table from being deleted (turn off to let `cdktf destroy` remove it).
    * @default true
    */
@@ -81,7 +86,7 @@ export class TapStack extends TerraformStack {
     super(scope, id);
     new AwsProvider(this, 'aws', { region: props.region ?? 'us-east-1' });
 
-    const codeBucket = new SafeBucket(this, 'LambdaCode', { purpose: 'lambda-code' });
+    const codeBucket = new SafeBucket(this, 'LambdaCode', { purpose: 'lambda-code', bucketName: props.codeBucketName });
     const table = new ConsistentTable(this, 'Jobs', {
       schema: jobsTableSchema,
       deletionProtection: props.tableDeletionProtection ?? true,

@@ -160,7 +160,7 @@ export class LoggedStateMachine extends Construct implements IGrantee {
     const requestedName =
       props.stateMachineName ??
       deriveResourceName(stack.node.id, id, 80);
-    const { name, preconditions } = guardDeployTimeName(this, 'LoggedStateMachine', 'state machine name', requestedName, STATE_MACHINE_NAME_RULES);
+    const { name, lifecycle } = guardDeployTimeName(this, 'LoggedStateMachine', 'state machine name', requestedName, STATE_MACHINE_NAME_RULES);
 
     this.logGroup = new CloudwatchLogGroup(this, 'LogGroup', {
       // The vendedlogs prefix keeps CloudWatch's resource policy under its size limit as state machines multiply.
@@ -203,7 +203,7 @@ export class LoggedStateMachine extends Construct implements IGrantee {
       tracingConfiguration: { enabled: true },
       // Waiting on the role ARN alone races the policy attachment (terraform-aws-step-functions #55, #61).
       dependsOn: [this.role.policyDependable, this.logGroup],
-      lifecycle: { precondition: preconditions },
+      lifecycle,
     });
     this.stateMachineArn = this.stateMachine.arn;
     this.stateMachineName = this.stateMachine.name;

@@ -180,11 +180,11 @@ export class SafeBucket extends Construct {
         regionOf(this),
       ].join('-');
 
-    const { name, preconditions } = guardDeployTimeName(this, 'SafeBucket', 'bucket name', requestedName, BUCKET_NAME_RULES);
+    const { name, lifecycle } = guardDeployTimeName(this, 'SafeBucket', 'bucket name', requestedName, BUCKET_NAME_RULES);
     this.bucket = new S3Bucket(this, 'Bucket', {
       bucket: name,
       forceDestroy: props.forceDestroy ?? false,
-      lifecycle: { precondition: preconditions },
+      lifecycle,
     });
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;

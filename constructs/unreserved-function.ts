@@ -239,7 +239,7 @@ export class UnreservedFunction extends Construct implements IGrantee {
     const requestedName =
       props.functionName ??
       deriveResourceName(TerraformStack.of(this).node.id, id, 64);
-    const { name, preconditions } = guardDeployTimeName(this, 'UnreservedFunction', 'function name', requestedName, FUNCTION_NAME_RULES);
+    const { name, lifecycle } = guardDeployTimeName(this, 'UnreservedFunction', 'function name', requestedName, FUNCTION_NAME_RULES);
 
     this.logGroup = new CloudwatchLogGroup(this, 'LogGroup', {
       name: `/aws/lambda/${name}`,
@@ -276,7 +276,7 @@ export class UnreservedFunction extends Construct implements IGrantee {
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
       // The log group and permissions must exist before the first invocation.
       dependsOn: [this.logGroup, this.role.policyDependable, code.object],
-      lifecycle: { precondition: preconditions },
+      lifecycle,
     });
     this.functionName = this.lambda.functionName;
     this.functionArn = this.lambda.arn;

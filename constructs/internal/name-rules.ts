@@ -110,7 +110,8 @@ export function terraformCondition(name: string, constraint: NameConstraint): IR
  *
  * The name is first put in a Terraform local: the conditions refer to
  * `local.<id>` instead of repeating the template, which cdktf's built-in
- * functions cannot take as an argument.
+ * functions cannot take as an argument. The returned `lifecycle` is undefined
+ * for a literal name, so no empty precondition list is synthesized.
  */
 export function guardDeployTimeName(
   scope: Construct,
@@ -118,9 +119,9 @@ export function guardDeployTimeName(
   field: string,
   name: string,
   rules: readonly NameRule[],
-): { name: string; preconditions: Precondition[] } {
+): { name: string; lifecycle?: { precondition: Precondition[] } } {
   if (!Token.isUnresolved(name)) {
-    return { name, preconditions: [] };
+    return { name };
   }
   const local = new TerraformLocal(scope, 'ResolvedName', name).asString;
   const preconditions = rules.map((rule) => ({
@@ -129,5 +130,5 @@ export function guardDeployTimeName(
       `${constructType} at '${scope.node.path}': [${rule.id}] the resolved ${field} must ${rule.requirement}. ` +
       `Fix: ${rule.fix}.`,
   }));
-  return { name: local, preconditions };
+  return { name: local, lifecycle: { precondition: preconditions } };
 }
