@@ -11,7 +11,7 @@ import { UnreservedFunction } from './unreserved-function';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
 import { deriveResourceName } from './internal/naming';
 import { accountIdOf, regionOf } from './internal/stack-context';
-import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
+import { Rule, Violation, checkRules, throwIfViolations } from './internal/validation';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -95,18 +95,21 @@ const PROPS_RULES: readonly Rule<LambdaRestApiProps>[] = [
     },
     fix: 'raise the burst limit or lower the rate',
   },
+  {
+    id: 'api/stage-name',
+    field: 'stageName',
+    pick: (p) => p.stageName,
+    requirement: "be 1 to 128 letters, digits, '-' or '_'",
+    check: (p) => p.stageName === undefined || /^[A-Za-z0-9_-]{1,128}$/.test(p.stageName),
+    fix: 'rename the stage',
+  },
 ];
 
 export function validateLambdaRestApiProps(props: LambdaRestApiProps): Violation[] {
-  const violations = [
+  return [
     ...checkRules('props', props, PROPS_RULES),
     ...checkRules('accessLogRetentionDays', props.accessLogRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES),
   ];
-  const stageName = props.stageName ?? 'v1';
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
-    violations.push(violation('api/stage-name', 'stageName', stageName, "contain only letters, digits, '-' and '_'", 'rename the stage'));
-  }
-  return violations;
 }
 
 /** The path of a route in an execute-api ARN: path parameters become `*`. */

@@ -1,5 +1,5 @@
 import './promise-with-resolvers';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { RunOptions, StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 import { randomUUID } from 'crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
@@ -89,12 +89,23 @@ export class LocalAws {
   public faults: FaultInjector | undefined;
   private readonly functionsByArn = new Map<string, HostedFunction>();
   private readonly machine: StateMachine;
+  /** Built once: every Task invokes the function its Resource names; retries wait as asked. */
+  private readonly overrides: NonNullable<RunOptions['overrides']>;
   private server: Server | undefined;
 
   constructor(private readonly options: LocalAwsOptions) {
-    this.machine = new StateMachine(options.stateMachine.definition as never, {
+    this.machine = new StateMachine(options.stateMachine.definition as StateMachineDefinition, {
       validationOptions: { checkArn: true, checkPaths: true },
     });
+    const taskStates = Object.entries<{ Type: string; Resource: string }>(options.stateMachine.definition.States).filter(([, state]) => state.Type === 'Task');
+    this.overrides = {
+      taskResourceLocalHandlers: Object.fromEntries(
+        taskStates.map(([stateName, state]) => [stateName, (taskInput: unknown) => this.invokeTask(stateName, state.Resource, taskInput)]),
+        // Function results arrive as JSON from the worker threads.
+      ) as NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers'],
+      retryIntervalOverrides:
+        options.retryIntervalMs === undefined ? undefined : Object.fromEntries(taskStates.map(([stateName]) => [stateName, options.retryIntervalMs as number])),
+    };
   }
 
   public async start(port = 0): Promise<string> {
@@ -178,18 +189,10 @@ export class LocalAws {
   private startExecution(executionArn: string, name: string, input: string): ExecutionRecord {
     const record = { executionArn, name, input, status: 'RUNNING', startDate: Date.now(), retries: {} } as ExecutionRecord & { done: Promise<void> };
     this.executions.set(executionArn, record);
-    const definition = this.options.stateMachine.definition;
-    const taskHandlers = Object.fromEntries(
-      Object.entries<any>(definition.States)
-        .filter(([, state]) => state.Type === 'Task')
-        .map(([stateName, state]) => [stateName, (taskInput: unknown) => this.invokeTask(stateName, state.Resource, taskInput)]),
-    );
-    const retryOverrides =
-      this.options.retryIntervalMs === undefined ? undefined : Object.fromEntries(Object.keys(taskHandlers).map((s) => [s, this.options.retryIntervalMs as number]));
     const short = name.slice(0, 8);
     this.options.log(`[sfn] ${short} started`);
     const run = this.machine.run(JSON.parse(input), {
-      overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides: retryOverrides },
+      overrides: this.overrides,
       context: { Execution: { Id: executionArn, Name: name, StartTime: new Date(record.startDate).toISOString() } } as never,
     });
     const followEvents = (async () => {
