@@ -2,7 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '../shared/config';
 import { documentClient } from '../shared/dynamo';
-import { getJob, transition } from '../shared/job-store';
+import { transition } from '../shared/job-store';
 import { JobStatus, NON_TERMINAL_STATUSES, NotificationRecord, PARTITION_KEY, notificationKey } from '../shared/jobs-schema';
 import { log } from '../shared/log';
 import { requireJobId } from '../shared/step';
@@ -28,12 +28,9 @@ export async function handler(event: NotificationInput): Promise<{ jobId: string
   let status: JobStatus;
   if (event.failure) {
     status = 'FAILED';
-    const job = await getJob(config.TABLE_NAME, jobId);
-    if (!job) throw new Error(`Job ${jobId} does not exist`);
-    if (job.status !== 'FAILED') {
-      const error = { error: event.failure.error.Error ?? 'Unknown', cause: event.failure.error.Cause ?? '', state: event.failure.state };
-      await transition(config.TABLE_NAME, jobId, NON_TERMINAL_STATUSES, 'FAILED', { error }, `${error.state}: ${error.error}`);
-    }
+    const error = { error: event.failure.error.Error ?? 'Unknown', cause: event.failure.error.Cause ?? '', state: event.failure.state };
+    // A retry that finds the job already FAILED is a no-op; a missing or finished job is refused.
+    await transition(config.TABLE_NAME, jobId, NON_TERMINAL_STATUSES, 'FAILED', { error }, `${error.state}: ${error.error}`);
   } else {
     status = 'SUCCEEDED';
   }
