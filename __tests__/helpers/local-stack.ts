@@ -2,7 +2,7 @@ import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Testing } from 'cdktf';
 import { join } from 'path';
 import { LocalStack, LocalStackOptions, startLocalStack } from '../../local/local-stack';
-import { TapStack } from '../../main';
+import { TapStack } from '../../stacks/tap-stack';
 
 /** Synthesizes the shipped TapStack (assets included) and runs it locally; retries do not wait. */
 export async function startSynthesizedTapStack(options: Partial<LocalStackOptions> = {}): Promise<LocalStack> {

@@ -1,7 +1,7 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { Testing } from 'cdktf';
 import { createTableInput } from '../../local/table';
-import { TapStack } from '../../main';
+import { TapStack } from '../../stacks/tap-stack';
 import { SynthesizedStack } from './stacks';
 
 /**

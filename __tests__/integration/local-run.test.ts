@@ -1,6 +1,6 @@
 import { runLoad } from '../../local/load';
 import { LocalStack } from '../../local/local-stack';
-import { RETRIED_LAMBDA_ERRORS } from '../../main';
+import { RETRIED_LAMBDA_ERRORS } from '../../workflows/job-workflow';
 import { PARTITION_KEY, SORT_KEY, jobKey, notificationKey } from '../../lambdas/shared/jobs-schema';
 import { getItem, pollUntilTerminal, scanTable, startSynthesizedTapStack, submitJob } from '../helpers/local-stack';
 

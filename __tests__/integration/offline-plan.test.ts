@@ -1,6 +1,6 @@
 import { TerraformVariable, Testing } from 'cdktf';
 import { SafeBucket } from '../../constructs/safe-bucket';
-import { TapStack } from '../../main';
+import { TapStack } from '../../stacks/tap-stack';
 import { newStack } from '../helpers/stacks';
 import { readFileSync } from 'fs';
 import { join } from 'path';

@@ -9,7 +9,7 @@ import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import aslValidator from 'asl-validator';
 import { withPlaceholderArns } from '../../constructs/logged-state-machine';
-import { RETRIED_LAMBDA_ERRORS } from '../../main';
+import { RETRIED_LAMBDA_ERRORS } from '../../workflows/job-workflow';
 import { jobsTableSchema } from '../../lambdas/shared/jobs-schema';
 import {
   resourceNameFromSynth,

@@ -1,6 +1,6 @@
 /**
  * The jobs table: its key schema, and every key the code builds. The table in
- * main.ts is built from `jobsTableSchema`, and the Lambdas build keys only
+ * stacks/tap-stack.ts is built from `jobsTableSchema`, and the Lambdas build keys only
  * through the functions below, whose types come from the same schema; no
  * other file spells a key attribute name. Renaming a key here renames it in
  * the table and in the code, and a mismatch does not compile.
