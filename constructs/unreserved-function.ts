@@ -2,12 +2,13 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
-import { AssetType, Fn, TerraformAsset, TerraformStack } from 'cdktf';
-import { Construct, IConstruct } from 'constructs';
+import { AssetType, Fn, TerraformAsset, TerraformStack, Token } from 'cdktf';
+import { Construct } from 'constructs';
 import { existsSync } from 'fs';
 import { IGrantee, LeastPrivilegeRole, PolicyStatement, grantSid } from './least-privilege-role';
 import { SafeBucket } from './safe-bucket';
 import { Bundle, bundleEntry } from './internal/bundling';
+import { LambdaConcurrencyGuard } from './internal/concurrency-budget';
 import { XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_NODE_RUNTIME, SupportedNodeRuntime, esbuildTargetFor, runtimeProblem, supportedRuntimes } from './internal/lambda-runtimes';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
@@ -15,12 +16,18 @@ import { NameRule, guardDeployTimeName, validateName } from './internal/name-rul
 import { deriveResourceName } from './internal/naming';
 import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
-/** AWS keeps at least this much account concurrency unreserved; a reservation that eats into it fails. */
-export const MIN_UNRESERVED_CONCURRENCY = 100;
-/** The default Lambda concurrency quota of an AWS account (per region). */
-export const DEFAULT_ACCOUNT_CONCURRENCY_LIMIT = 1000;
-/** cdktf context key that declares the account's concurrency quota for the whole app. */
-export const ACCOUNT_CONCURRENCY_CONTEXT_KEY = 'accountConcurrencyLimit';
+// The concurrency budget is a stack-wide setting and check; re-exported here, where users look for it.
+export type { ConcurrencyReservation, LambdaConcurrencySettings } from './internal/concurrency-budget';
+export {
+  ACCOUNT_CONCURRENCY_CONTEXT_KEY,
+  DEFAULT_ACCOUNT_CONCURRENCY_QUOTA,
+  LAMBDA_CONCURRENCY_QUOTA,
+  LambdaConcurrencyGuard,
+  MIN_UNRESERVED_CONCURRENCY,
+  QUOTA_LOOKUP_CONTEXT_KEY,
+  checkConcurrencyBudget,
+  configureLambdaConcurrency,
+} from './internal/concurrency-budget';
 
 export const FUNCTION_NAME_RULES: readonly NameRule[] = [
   {
@@ -83,16 +90,15 @@ export interface UnreservedFunctionProps {
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
-   * Reserved concurrency. Every reservation in the app is summed at synth and
-   * must leave at least 100 of the account quota unreserved.
+   * Reserved concurrency. Every reservation of the stack's account and region
+   * (any `aws_lambda_function`, escape hatches included) is summed on the final
+   * tree: at synth against the declared quota, and at plan against the applied
+   * quota read from Service Quotas; at least 100 must stay unreserved. A value
+   * known only at deploy time is checked at plan. The quota is a stack setting:
+   * see {@link configureLambdaConcurrency}.
    * @default none: the function draws on the unreserved pool
    */
   readonly reservedConcurrency?: number;
-  /**
-   * The account's Lambda concurrency quota the reservations are checked against.
-   * @default the cdktf context value `accountConcurrencyLimit`, else 1000 (the AWS default)
-   */
-  readonly accountConcurrencyLimit?: number;
   /**
    * Retention of `/aws/lambda/<name>`, in days.
    * @default 30
@@ -134,17 +140,21 @@ const PROPS_RULES: readonly Rule<UnreservedFunctionProps>[] = [
     id: 'function/reserved-concurrency',
     field: 'reservedConcurrency',
     pick: (p) => p.reservedConcurrency,
-    requirement: 'set reservedConcurrency to a whole number of at least 0',
-    check: (p) => p.reservedConcurrency === undefined || (Number.isInteger(p.reservedConcurrency) && p.reservedConcurrency >= 0),
+    requirement: 'set reservedConcurrency to a whole number of at least 0 (a deploy-time value is checked at plan)',
+    check: (p) =>
+      p.reservedConcurrency === undefined ||
+      Token.isUnresolved(p.reservedConcurrency) ||
+      (Number.isInteger(p.reservedConcurrency) && p.reservedConcurrency >= 0),
     fix: 'omit reservedConcurrency unless the function must be capped or guaranteed capacity',
   },
   {
-    id: 'function/account-limit',
+    // Removed prop: a per-function quota made the check depend on construction order. Refused, not ignored.
+    id: 'function/account-limit-moved',
     field: 'accountConcurrencyLimit',
-    pick: (p) => p.accountConcurrencyLimit,
-    requirement: `set accountConcurrencyLimit to a whole number of at least ${MIN_UNRESERVED_CONCURRENCY}`,
-    check: (p) => p.accountConcurrencyLimit === undefined || (Number.isInteger(p.accountConcurrencyLimit) && p.accountConcurrencyLimit >= MIN_UNRESERVED_CONCURRENCY),
-    fix: 'use the quota shown under Service Quotas > AWS Lambda > Concurrent executions',
+    pick: (p) => (p as { accountConcurrencyLimit?: unknown }).accountConcurrencyLimit,
+    requirement: 'not be set on a function: the quota is one setting per stack (account and region)',
+    check: (p) => (p as { accountConcurrencyLimit?: unknown }).accountConcurrencyLimit === undefined,
+    fix: "declare it once with configureLambdaConcurrency(stack, { accountQuota }) (TapStack: lambdaConcurrency), or the 'accountConcurrencyLimit' context",
   },
   {
     id: 'function/environment-names',
@@ -178,40 +188,11 @@ export function validateUnreservedFunctionProps(props: UnreservedFunctionProps):
   return violations;
 }
 
-/** A function's claim on the account's concurrency. */
-export interface ConcurrencyReservation {
-  readonly path: string;
-  readonly reserved: number;
-}
-
-/**
- * Checks that the reservations leave at least 100 of the quota unreserved.
- * Pure, so the rule can be tested on its own; the construct calls it with
- * every reservation in the app.
- */
-export function checkConcurrencyBudget(reservations: readonly ConcurrencyReservation[], accountLimit: number): Violation[] {
-  const total = reservations.reduce((sum, r) => sum + r.reserved, 0);
-  if (accountLimit - total >= MIN_UNRESERVED_CONCURRENCY) return [];
-  const list = reservations.map((r) => `${r.path}=${r.reserved}`).join(', ');
-  return [
-    violation(
-      'function/unreserved-concurrency',
-      'reservedConcurrency (whole app)',
-      `${list}; sum ${total} of an account limit of ${accountLimit}`,
-      `leave at least ${MIN_UNRESERVED_CONCURRENCY} unreserved (reserve at most ${accountLimit - MIN_UNRESERVED_CONCURRENCY} in total)`,
-      `remove reservedConcurrency from functions that do not need it, lower the values, or raise the account quota ` +
-        `(Service Quotas) and declare it with accountConcurrencyLimit or the '${ACCOUNT_CONCURRENCY_CONTEXT_KEY}' context`,
-    ),
-  ];
-}
-
-/** Every reservation made so far in each app (keyed by the construct tree's root). */
-const reservationsByApp = new WeakMap<IConstruct, ConcurrencyReservation[]>();
-
 /**
  * A Node.js Lambda function that never eats the account's unreserved
- * concurrency (seed failure 2): it reserves none unless asked, and every
- * reservation in the app is checked against the account quota at synth.
+ * concurrency (seed failure 2): it reserves none unless asked, and its stack's
+ * {@link LambdaConcurrencyGuard} checks every reservation against the account
+ * quota on the final tree (at synth, and against the applied quota at plan).
  * It owns its log group (with retention), a least-privilege role, X-Ray
  * tracing, and its code: the entry is bundled with esbuild and uploaded to a
  * {@link SafeBucket} under a key holding the bundle hash.
@@ -233,7 +214,7 @@ export class UnreservedFunction extends Construct implements IGrantee {
   constructor(scope: Construct, id: string, props: UnreservedFunctionProps) {
     super(scope, id);
     throwIfViolations('UnreservedFunction', this, validateUnreservedFunctionProps(props));
-    this.checkAppConcurrency(props);
+    LambdaConcurrencyGuard.of(this);
 
     const runtime = props.runtime ?? DEFAULT_NODE_RUNTIME;
     const requestedName =
@@ -304,17 +285,6 @@ export class UnreservedFunction extends Construct implements IGrantee {
 
   public addToPrincipalPolicy(statement: PolicyStatement): void {
     this.role.addToPrincipalPolicy(statement);
-  }
-
-  private checkAppConcurrency(props: UnreservedFunctionProps): void {
-    if (props.reservedConcurrency === undefined) return;
-    const root = this.node.root;
-    const reservations = reservationsByApp.get(root) ?? [];
-    reservations.push({ path: this.node.path, reserved: props.reservedConcurrency });
-    reservationsByApp.set(root, reservations);
-    const contextLimit = this.node.tryGetContext(ACCOUNT_CONCURRENCY_CONTEXT_KEY) as number | undefined;
-    const limit = props.accountConcurrencyLimit ?? (contextLimit === undefined ? DEFAULT_ACCOUNT_CONCURRENCY_LIMIT : Number(contextLimit));
-    throwIfViolations('UnreservedFunction', this, checkConcurrencyBudget(reservations, limit));
   }
 }
 

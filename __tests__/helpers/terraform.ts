@@ -22,14 +22,23 @@ export const FAKE_REGION = 'us-east-1';
 /** Data sources the provider computes locally, so the plan runs them for real. */
 const LOCAL_DATA_SOURCES = new Set(['aws_iam_policy_document', 'aws_partition']);
 
+/** The Lambda concurrency quota the offline plan reads unless a test sets another (the AWS default). */
+export const FAKE_LAMBDA_CONCURRENCY_QUOTA = 1000;
+
 /** Values for data sources that would otherwise call AWS. */
-const DATA_OVERRIDES: Record<string, Record<string, string>> = {
+const DATA_OVERRIDES: Record<string, Record<string, unknown>> = {
   aws_caller_identity: {
     account_id: FAKE_ACCOUNT_ID,
     arn: `arn:aws:iam::${FAKE_ACCOUNT_ID}:user/offline-plan`,
     user_id: 'AIDAOFFLINEPLAN',
   },
   aws_region: { name: FAKE_REGION, id: FAKE_REGION },
+  aws_servicequotas_service_quota: {
+    value: FAKE_LAMBDA_CONCURRENCY_QUOTA,
+    quota_name: 'Concurrent executions',
+    adjustable: true,
+    global_quota: false,
+  },
 };
 
 export interface TerraformResult {
@@ -70,6 +79,12 @@ export interface PlanOptions {
    * e.g. `aws_s3_bucket.X.bucket == "name"`. Each is [condition, error message].
    */
   readonly asserts?: readonly (readonly [string, string])[];
+  /**
+   * Values that replace or add to the default overrides of a data source type,
+   * e.g. `{ aws_servicequotas_service_quota: { value: 10 } }` to replay an account with a quota of 10.
+   * @default the defaults only
+   */
+  readonly dataOverrides?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /**
@@ -106,6 +121,17 @@ export function initValidateAndPlan(dir: string, options: PlanOptions = {}): Ter
   return { ok: true, output };
 }
 
+/**
+ * Only the offline `plan` again, with new options, in a folder that
+ * {@link initValidateAndPlan} already initialised: replays one configuration
+ * against other data (e.g. another quota) without paying for init twice.
+ */
+export function planAgain(dir: string, options: PlanOptions = {}): TerraformResult {
+  writeOfflineFiles(dir, options);
+  const run = spawnSync('terraform', ['test', '-no-color'], { cwd: dir, encoding: 'utf8', env: terraformEnv(dir) });
+  return { ok: run.status === 0, output: `$ terraform test -no-color\n${run.stdout}${run.stderr}\n` };
+}
+
 function terraformEnv(dir: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -138,7 +164,7 @@ export function offlineTestFile(config: { data?: Record<string, Record<string, u
   const overrides: string[] = [];
   for (const [type, instances] of Object.entries(config.data ?? {})) {
     if (LOCAL_DATA_SOURCES.has(type)) continue;
-    const values = DATA_OVERRIDES[type];
+    const values = DATA_OVERRIDES[type] || options.dataOverrides?.[type] ? { ...DATA_OVERRIDES[type], ...options.dataOverrides?.[type] } : undefined;
     if (!values) {
       throw new Error(`The offline plan has no override for data source ${type}; add one to DATA_OVERRIDES.`);
     }

@@ -9,7 +9,7 @@ import { SafeBucket } from '../../constructs/safe-bucket';
 import { ACCOUNT_CONCURRENCY_CONTEXT_KEY, UnreservedFunction } from '../../constructs/unreserved-function';
 import { LOG_DELIVERY_ACTIONS } from '../../constructs/internal/iam';
 import { ECHO_ENTRY, errorOf, newStack } from '../helpers/stacks';
-import { FAKE_ACCOUNT_ID, FAKE_REGION, assertTerraformAvailable, initValidateAndPlan, resourceAddress, synthToTempDir } from '../helpers/terraform';
+import { FAKE_ACCOUNT_ID, FAKE_REGION, assertTerraformAvailable, initValidateAndPlan, planAgain, resourceAddress, synthToTempDir } from '../helpers/terraform';
 
 /**
  * One test per failure of the post-mortem (../shared/seed-model-failures.md),
@@ -39,16 +39,55 @@ describe('seed failure 1: bucket name built from the stack name TapStack', () =>
 });
 
 describe('seed failure 2: reserved concurrency of 100, 50 and 25', () => {
-  it('fails at synth against a quota those reservations leave under 100 of', () => {
-    const { stack } = newStack('TapStack', { [ACCOUNT_CONCURRENCY_CONTEXT_KEY]: 270 });
+  /** The seed's configuration, exactly: three reservations and no quota declared. */
+  function seedStack(context: Record<string, unknown> = {}) {
+    const { app, stack } = newStack('TapStack', context);
     const codeBucket = new SafeBucket(stack, 'Code', {});
     new UnreservedFunction(stack, 'ProcessingLambda', { entry: ECHO_ENTRY, codeBucket, reservedConcurrency: 100 });
     new UnreservedFunction(stack, 'ValidationLambda', { entry: ECHO_ENTRY, codeBucket, reservedConcurrency: 50 });
-    const message = errorOf(() => new UnreservedFunction(stack, 'NotificationLambda', { entry: ECHO_ENTRY, codeBucket, reservedConcurrency: 25 }));
-    expect(message).toContain(
-      'TapStack/ProcessingLambda=100, TapStack/ValidationLambda=50, TapStack/NotificationLambda=25; sum 175 of an account limit of 270',
+    new UnreservedFunction(stack, 'NotificationLambda', { entry: ECHO_ENTRY, codeBucket, reservedConcurrency: 25 });
+    return { app, stack };
+  }
+
+  it('passes synth with no quota declared, then stops the plan when the applied quota is 10 or 124, and passes at 1000', () => {
+    assertTerraformAvailable();
+    const { stack } = seedStack();
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+    const dir = synthToTempDir(stack);
+    const enough = initValidateAndPlan(dir, { dataOverrides: { aws_servicequotas_service_quota: { value: 1000 } } });
+    expect(enough.output).toMatch(/run "offline_plan"\.\.\. pass/);
+    expect(enough.ok).toBe(true);
+    const planWithQuota = (value: number) => planAgain(dir, { dataOverrides: { aws_servicequotas_service_quota: { value } } });
+
+    const ten = planWithQuota(10);
+    expect(ten.ok).toBe(false);
+    expect(ten.output).toContain('Resource precondition failed');
+    const flat = (text: string) => text.replace(/[│\s]+/g, ' ');
+    expect(flat(ten.output)).toContain(
+      "LambdaConcurrencyGuard at 'TapStack': [function/unreserved-concurrency] this account's quota (10) leaves no room for reserved concurrency: AWS keeps 100 unreserved.",
     );
-    expect(message).toContain('must leave at least 100 unreserved');
+    expect(flat(ten.output)).toContain('Reserving: TapStack/ProcessingLambda=100, TapStack/ValidationLambda=50, TapStack/NotificationLambda=25 (175 in total;');
+
+    const low = planWithQuota(124);
+    expect(low.ok).toBe(false);
+    expect(flat(low.output)).toContain("this account's quota (124) leaves room for 24 reserved once AWS keeps 100 unreserved, but 175 are reserved.");
+    expect(flat(low.output)).toContain('TapStack/ProcessingLambda=100, TapStack/ValidationLambda=50, TapStack/NotificationLambda=25 (175 in total;');
+  });
+
+  it('fails at synth against a declared quota of 270 (275 needed), naming every function, the total and the fix', () => {
+    const { stack } = seedStack({ [ACCOUNT_CONCURRENCY_CONTEXT_KEY]: 270 });
+    const message = errorOf(() => Testing.synth(stack, true));
+    expect(message).toContain('[TapStack] [function/unreserved-concurrency]');
+    expect(message).toContain("this account's quota (270) leaves room for 170 reserved once AWS keeps 100 unreserved, but 175 are reserved");
+    expect(message).toContain('Reserving: TapStack/ProcessingLambda=100, TapStack/ValidationLambda=50, TapStack/NotificationLambda=25 (175 in total)');
+    expect(message).toContain('Fix: remove reservedConcurrency');
+  });
+
+  it('fails at synth against a declared quota of 10 with a plain message', () => {
+    const { stack } = seedStack({ [ACCOUNT_CONCURRENCY_CONTEXT_KEY]: 10 });
+    expect(errorOf(() => Testing.synth(stack, true))).toContain(
+      "this account's quota (10) leaves no room for reserved concurrency: AWS keeps 100 unreserved",
+    );
   });
 });
 
