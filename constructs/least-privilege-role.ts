@@ -4,7 +4,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { ITerraformDependable, Lazy } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { WILDCARD_RESOURCE_ACTIONS } from './internal/iam';
-import { fitName, normaliseName } from './internal/naming';
+import { fitName, normaliseName, shortHash } from './internal/naming';
 import { Rule, checkRules, throwIfViolations } from './internal/validation';
 
 /** One Allow statement. Grants are built from these; there is no Deny and no `*` action. */
@@ -42,6 +42,7 @@ export interface LeastPrivilegeRoleProps {
 }
 
 const IAM_ROLE_NAME_MAX = 64;
+const IAM_POLICY_NAME_MAX = 128;
 
 export const STATEMENT_RULES: readonly Rule<PolicyStatement>[] = [
   {
@@ -120,7 +121,8 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
       }) as never,
     });
     this.policyDependable = new IamRolePolicy(this, 'Policy', {
-      name: 'least-privilege',
+      // Unique per construct path: constructs sharing an existing role must not overwrite each other's policy.
+      name: inlinePolicyName(this.node.path),
       role: this.roleName,
       policy: policy.json,
     });
@@ -142,6 +144,17 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
   public get grantedStatements(): readonly PolicyStatement[] {
     return [...this.statements.values()];
   }
+}
+
+/**
+ * IAM inline policy name (1-128 of `[\w+=,.@-]`) for the construct at `path`:
+ * the readable path plus a hash of the exact path, so paths that normalise
+ * alike (`A/B-C`, `A-B/C`) still get distinct names.
+ */
+export function inlinePolicyName(path: string): string {
+  const hash = shortHash(path);
+  const readable = fitName(normaliseName(path, { allowedSeparators: '-_', separator: '-', keepCase: true }), IAM_POLICY_NAME_MAX - hash.length - 1, '-');
+  return readable.length > 0 ? `${readable}-${hash}` : `policy-${hash}`;
 }
 
 function sameStatement(a: PolicyStatement, b: PolicyStatement): boolean {

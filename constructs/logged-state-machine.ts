@@ -1,7 +1,7 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import aslValidator from 'asl-validator';
-import { DefaultTokenResolver, Fn, StringConcat, TerraformLocal, TerraformStack, Token, Tokenization } from 'cdktf';
+import { DefaultTokenResolver, Fn, Op, Precondition, StringConcat, TerraformLocal, TerraformStack, Token, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
 import { IGrantee, LeastPrivilegeRole, grantSid } from './least-privilege-role';
 import { UnreservedFunction } from './unreserved-function';
@@ -37,10 +37,36 @@ export const STATE_MACHINE_NAME_RULES: readonly NameRule[] = [
 export interface ExistingStateMachineRole {
   readonly roleArn: string;
   /**
+   * The role's name (IAM: 1 to 64 of letters, digits and `+=,.@_-`), which
+   * must be the last part of `roleArn`: checked at synth for a literal ARN, and
+   * by a plan-time precondition for an ARN known only at deploy time.
    * @default parsed from a literal `roleArn`; required when the ARN is only known at deploy time
    */
   readonly roleName?: string;
 }
+
+/** IAM's rules for a role name, one table for the synth-time check. */
+export const ROLE_NAME_RULES: readonly NameRule[] = [
+  {
+    id: 'role-name/min-length',
+    requirement: 'not be empty',
+    fix: 'give the name of the role the ARN points to',
+    constraint: { kind: 'minLength', min: 1 },
+    checkableWhenPartial: false,
+  },
+  {
+    id: 'role-name/max-length',
+    requirement: 'be at most 64 characters long',
+    fix: 'give the role name, not its ARN or path',
+    constraint: { kind: 'maxLength', max: 64 },
+  },
+  {
+    id: 'role-name/charset',
+    requirement: "contain only letters, digits and '+=,.@_-' (no path: '/' belongs to the ARN)",
+    fix: 'give the last part of the role ARN only',
+    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9+=,.@_-]*$' },
+  },
+];
 
 export interface LoggedStateMachineProps {
   /**
@@ -84,10 +110,75 @@ export interface LoggedStateMachineProps {
 const PLACEHOLDER_LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:placeholder';
 const PLACEHOLDER_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:placeholder';
 
-/** A role name from a literal role ARN (`arn:aws:iam::<account>:role/<path/>name`). */
+/** A role name from a literal role ARN (`arn:<partition>:iam::<account>:role/<path/>name`). */
 export function roleNameFromArn(roleArn: string): string | undefined {
   if (Token.isUnresolved(roleArn)) return undefined;
   return /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(roleArn)?.[1];
+}
+
+/** What is wrong with `existingRole`, checked at synth: the name's IAM rules and, for a literal ARN, that it names the same role. */
+export function validateExistingRole(role: ExistingStateMachineRole): Violation[] {
+  const violations: Violation[] = [];
+  const arnIsLiteral = !Token.isUnresolved(role.roleArn);
+  const nameFromArn = roleNameFromArn(role.roleArn);
+  if (arnIsLiteral && nameFromArn === undefined) {
+    violations.push(
+      violation(
+        'state-machine/existing-role-arn',
+        'existingRole.roleArn',
+        role.roleArn,
+        'be an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<optional path/><name>)',
+        'pass the ARN shown on the role in the IAM console',
+      ),
+    );
+  }
+  if (role.roleName === undefined) {
+    if (!arnIsLiteral) {
+      violations.push(
+        violation(
+          'state-machine/existing-role-name',
+          'existingRole',
+          '(an ARN known only at deploy time)',
+          'let the construct attach the log-delivery policy, which needs the role name',
+          'pass existingRole.roleName as well (without the log-delivery actions, AWS rejects the state machine)',
+        ),
+      );
+    }
+    return violations;
+  }
+  violations.push(...validateName('existingRole.roleName', role.roleName, ROLE_NAME_RULES));
+  if (nameFromArn !== undefined && !Token.isUnresolved(role.roleName) && nameFromArn !== role.roleName) {
+    violations.push(
+      violation(
+        'state-machine/existing-role-match',
+        'existingRole',
+        { roleArn: role.roleArn, roleName: role.roleName },
+        `name one role: the ARN names "${nameFromArn}", so the log-delivery policy would go to another role than the one the state machine runs as`,
+        `set roleName to "${nameFromArn}", or roleArn to that role's ARN`,
+      ),
+    );
+  }
+  return violations;
+}
+
+/**
+ * For an ARN or name known only at deploy time: a precondition that the ARN
+ * ends with `role/<roleName>` or `role/<path>/<roleName>`, so the policy and
+ * the state machine cannot be given two different roles.
+ */
+function existingRolePrecondition(path: string, role: ExistingStateMachineRole & { roleName: string }): Precondition {
+  const arn = role.roleArn;
+  const name = role.roleName;
+  return {
+    condition: Op.or(
+      Fn.endswith(arn, `:role/${name}`),
+      Op.and(Fn.strcontains(arn, ':role/'), Fn.endswith(arn, `/${name}`)),
+    ),
+    errorMessage:
+      `LoggedStateMachine at '${path}': [state-machine/existing-role-match] existingRole.roleArn (${arn}) must end with ` +
+      `role/${name} or role/<path>/${name}, so the log-delivery policy goes to the role the state machine runs as. ` +
+      'Fix: pass the ARN and the name of the same role.',
+  };
 }
 
 /**
@@ -114,17 +205,8 @@ export function validateLoggedStateMachineProps(props: LoggedStateMachineProps):
   if (props.stateMachineName !== undefined) {
     violations.push(...validateName('stateMachineName', props.stateMachineName, STATE_MACHINE_NAME_RULES));
   }
-  const role = props.existingRole;
-  if (role && role.roleName === undefined && roleNameFromArn(role.roleArn) === undefined) {
-    violations.push(
-      violation(
-        'state-machine/existing-role-name',
-        'existingRole',
-        Token.isUnresolved(role.roleArn) ? '(an ARN known only at deploy time)' : role.roleArn,
-        'let the construct attach the log-delivery policy, which needs the role name',
-        'pass existingRole.roleName as well (without the log-delivery actions, AWS rejects the state machine)',
-      ),
-    );
+  if (props.existingRole) {
+    violations.push(...validateExistingRole(props.existingRole));
   }
   return violations;
 }
@@ -168,13 +250,14 @@ export class LoggedStateMachine extends Construct implements IGrantee {
       retentionInDays: props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     });
 
-    const existing = props.existingRole;
-    this.role = new LeastPrivilegeRole(this, 'Role', {
-      assumedBy: 'states.amazonaws.com',
-      existingRole: existing
-        ? { roleArn: existing.roleArn, roleName: existing.roleName ?? (roleNameFromArn(existing.roleArn) as string) }
-        : undefined,
-    });
+    const existing = props.existingRole
+      ? { roleArn: props.existingRole.roleArn, roleName: props.existingRole.roleName ?? (roleNameFromArn(props.existingRole.roleArn) as string) }
+      : undefined;
+    this.role = new LeastPrivilegeRole(this, 'Role', { assumedBy: 'states.amazonaws.com', existingRole: existing });
+    const rolePreconditions =
+      existing && (Token.isUnresolved(existing.roleArn) || Token.isUnresolved(existing.roleName))
+        ? [existingRolePrecondition(this.node.path, existing)]
+        : [];
     // Used by Step Functions itself to set up log delivery and traces: see ACTIONS_USED_BY_AWS_ON_BEHALF.
     this.role.addToPrincipalPolicy({ sid: 'DeliverLogs', actions: [...LOG_DELIVERY_ACTIONS], resources: ['*'] });
     this.role.addToPrincipalPolicy({ sid: 'WriteTraces', actions: [...XRAY_WRITE_ACTIONS, ...XRAY_SAMPLING_ACTIONS], resources: ['*'] });
@@ -203,7 +286,8 @@ export class LoggedStateMachine extends Construct implements IGrantee {
       tracingConfiguration: { enabled: true },
       // Waiting on the role ARN alone races the policy attachment (terraform-aws-step-functions #55, #61).
       dependsOn: [this.role.policyDependable, this.logGroup],
-      lifecycle,
+      lifecycle:
+        rolePreconditions.length > 0 ? { ...lifecycle, precondition: [...(lifecycle?.precondition ?? []), ...rolePreconditions] } : lifecycle,
     });
     this.stateMachineArn = this.stateMachine.arn;
     this.stateMachineName = this.stateMachine.name;

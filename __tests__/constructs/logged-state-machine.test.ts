@@ -96,6 +96,62 @@ describe('LoggedStateMachine with an existing role', () => {
     expect(message).toContain('pass existingRole.roleName');
   });
 
+  it('refuses an ARN naming one role and a roleName naming another (the policy would miss the role that runs)', () => {
+    const { stack, definition } = setup();
+    const message = errorOf(
+      () => new LoggedStateMachine(stack, 'Workflow', { definition, existingRole: { roleArn: 'arn:aws:iam::123456789012:role/RoleA', roleName: 'RoleB' } }),
+    );
+    expect(message).toContain("LoggedStateMachine at 'TapStack/Workflow'");
+    expect(message).toContain('[state-machine/existing-role-match]');
+    expect(message).toContain('the ARN names "RoleA"');
+    expect(message).toContain('set roleName to "RoleA"');
+  });
+
+  it('accepts a roleName matching the last part of an ARN with a path', () => {
+    const { stack, definition } = setup();
+    new LoggedStateMachine(stack, 'Workflow', { definition, existingRole: { roleArn: 'arn:aws-us-gov:iam::123456789012:role/team/a/RoleA', roleName: 'RoleA' } });
+    expect(Object.values(synth(stack).json.resource.aws_iam_role_policy).some((p) => p.role === 'RoleA')).toBe(true);
+  });
+
+  it.each<[string, string]>([
+    ['', 'role-name/min-length'],
+    ['team/RoleA', 'role-name/charset'],
+    ['Role A', 'role-name/charset'],
+    ['R'.repeat(65), 'role-name/max-length'],
+  ])('refuses the role name %p (IAM: 1-64 of letters, digits and +=,.@_-)', (roleName, ruleId) => {
+    const { stack, definition, bystander } = setup();
+    const message = errorOf(() => new LoggedStateMachine(stack, 'Workflow', { definition, existingRole: { roleArn: bystander.role.roleArn, roleName } }));
+    expect(message).toContain(`[${ruleId}]`);
+  });
+
+  it('refuses a literal roleArn that is not a role ARN', () => {
+    const { stack, definition } = setup();
+    expect(
+      errorOf(() => new LoggedStateMachine(stack, 'Workflow', { definition, existingRole: { roleArn: 'arn:aws:iam::123456789012:user/RoleA', roleName: 'RoleA' } })),
+    ).toContain('[state-machine/existing-role-arn]');
+  });
+
+  it('guards a deploy-time ARN with a precondition that it ends with role/<roleName> or role/<path>/<roleName>', () => {
+    const { stack, definition, bystander } = setup();
+    new LoggedStateMachine(stack, 'Workflow', { definition, existingRole: { roleArn: bystander.role.roleArn, roleName: 'RoleB' } });
+    const [precondition] = onlyResource(synth(stack).json, 'aws_sfn_state_machine').lifecycle.precondition;
+    expect(precondition.condition).toMatch(
+      /^\$\{\(endswith\((aws_iam_role\.Bystander_Role_\w+\.arn), ":role\/RoleB"\) \|\| \(strcontains\(\1, ":role\/"\) && endswith\(\1, "\/RoleB"\)\)\)\}$/,
+    );
+    expect(precondition.error_message).toContain("LoggedStateMachine at 'TapStack/Workflow': [state-machine/existing-role-match]");
+  });
+
+  it('gives each construct its own inline policy name, so two state machines sharing a role do not overwrite each other', () => {
+    const { stack, definition } = setup();
+    const existingRole = { roleArn: 'arn:aws:iam::123456789012:role/Shared', roleName: 'Shared' };
+    new LoggedStateMachine(stack, 'First', { definition, existingRole });
+    new LoggedStateMachine(stack, 'Second', { definition, existingRole });
+    const onShared = Object.values(synth(stack).json.resource.aws_iam_role_policy).filter((p) => p.role === 'Shared');
+    expect(onShared).toHaveLength(2);
+    expect(new Set(onShared.map((p) => p.name)).size).toBe(2);
+    onShared.forEach((p) => expect(p.name).toMatch(/^[\w+=,.@-]{1,128}$/));
+  });
+
   it('parses role names from literal ARNs only', () => {
     expect(roleNameFromArn('arn:aws:iam::123456789012:role/a/b/MyRole')).toBe('MyRole');
     expect(roleNameFromArn('arn:aws:iam::123456789012:user/MyUser')).toBeUndefined();
