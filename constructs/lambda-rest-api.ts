@@ -1,4 +1,3 @@
-import { ApiGatewayAccount } from '@cdktf/provider-aws/lib/api-gateway-account';
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
 import { ApiGatewayMethodSettings } from '@cdktf/provider-aws/lib/api-gateway-method-settings';
 import { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api';
@@ -6,11 +5,10 @@ import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { Fn, TerraformLocal, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { LeastPrivilegeRole } from './least-privilege-role';
+import { ApiGatewayAccount } from './api-gateway-account';
 import { UnreservedFunction } from './unreserved-function';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
 import { deriveResourceName } from './internal/naming';
-import { accountIdOf, regionOf } from './internal/stack-context';
 import { Rule, Violation, checkRules, throwIfViolations } from './internal/validation';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -51,9 +49,10 @@ export interface LambdaRestApiProps {
    */
   readonly accessLogRetentionDays?: number;
   /**
-   * Set the account's API Gateway CloudWatch role (one per account and region),
-   * without which a stage with access logs fails to deploy. Turn off where
-   * the platform already manages that setting.
+   * Set the account's API Gateway CloudWatch role through the stack's one
+   * {@link ApiGatewayAccount} (shared by every API of the stack), without which
+   * a stage with access logs fails to deploy. Turn off where the platform, or
+   * another stack of the app, already manages that setting.
    * @default true
    */
   readonly manageAccountLoggingRole?: boolean;
@@ -157,7 +156,7 @@ export class LambdaRestApi extends Construct {
       name: `/aws/apigateway/${name}/access`,
       retentionInDays: props.accessLogRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     });
-    const accountSetting = (props.manageAccountLoggingRole ?? true) ? this.accountLoggingRole() : undefined;
+    const accountSetting = (props.manageAccountLoggingRole ?? true) ? ApiGatewayAccount.of(this).setting : undefined;
 
     const stageName = props.stageName ?? 'v1';
     this.stage = new ApiGatewayStage(this, 'Stage', {
@@ -186,21 +185,6 @@ export class LambdaRestApi extends Construct {
         'apigateway.amazonaws.com',
         `${api.executionArn}/*/${routeArnPath(route)}`,
       );
-    });
-  }
-
-  /** API Gateway writes logs through one account-wide role; without it a stage with access logs fails. */
-  private accountLoggingRole(): ApiGatewayAccount {
-    // Used by API Gateway itself to write logs: see ACTIONS_USED_BY_AWS_ON_BEHALF.
-    const role = new LeastPrivilegeRole(this, 'AccountLoggingRole', { assumedBy: 'apigateway.amazonaws.com' });
-    role.addToPrincipalPolicy({
-      sid: 'WriteApiGatewayLogs',
-      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
-      resources: [`arn:aws:logs:${regionOf(this)}:${accountIdOf(this)}:log-group:*`],
-    });
-    return new ApiGatewayAccount(this, 'AccountSettings', {
-      cloudwatchRoleArn: role.roleArn,
-      dependsOn: [role.policyDependable],
     });
   }
 }
