@@ -6,7 +6,7 @@ import { EncryptedTopic } from '../constructs/encrypted-topic';
 import { LambdaRestApi } from '../constructs/lambda-rest-api';
 import { LoggedStateMachine } from '../constructs/logged-state-machine';
 import { SafeBucket } from '../constructs/safe-bucket';
-import { UnreservedFunction } from '../constructs/unreserved-function';
+import { LambdaConcurrencySettings, UnreservedFunction, configureLambdaConcurrency } from '../constructs/unreserved-function';
 import { jobsTableSchema } from '../lambdas/shared/jobs-schema';
 import { jobWorkflowDefinition } from '../workflows/job-workflow';
 
@@ -26,6 +26,19 @@ export interface TapStackProps {
    * @default true
    */
   readonly tableDeletionProtection?: boolean;
+  /**
+   * The account's Lambda concurrency quota and the plan-time Service Quotas
+   * lookup (`lookUpAppliedQuota: false` where the deployer may not call
+   * `servicequotas:GetServiceQuota`). Applies to every function of the stack.
+   * @default quota from the `accountConcurrencyLimit` context, else 1000; lookup on
+   */
+  readonly lambdaConcurrency?: LambdaConcurrencySettings;
+  /**
+   * Manage the account's API Gateway CloudWatch role setting (one per account
+   * and region). Turn off where the platform or another stack manages it.
+   * @default true
+   */
+  readonly manageApiGatewayAccount?: boolean;
 }
 
 /**
@@ -37,6 +50,7 @@ export class TapStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: TapStackProps = {}) {
     super(scope, id);
     new AwsProvider(this, 'aws', { region: props.region ?? 'us-east-1' });
+    configureLambdaConcurrency(this, props.lambdaConcurrency);
 
     const codeBucket = new SafeBucket(this, 'LambdaCode', { purpose: 'lambda-code', bucketName: props.codeBucketName });
     const table = new ConsistentTable(this, 'Jobs', {
@@ -85,6 +99,7 @@ export class TapStack extends TerraformStack {
     workflow.grantStartExecution(api);
 
     const restApi = new LambdaRestApi(this, 'JobsApi', {
+      manageAccountLoggingRole: props.manageApiGatewayAccount ?? true,
       routes: [
         { method: 'POST', path: '/jobs', handler: api },
         { method: 'GET', path: '/jobs', handler: api, requiredQueryParameters: ['status'] },

@@ -8,7 +8,9 @@ import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import aslValidator from 'asl-validator';
+import { Testing } from 'cdktf';
 import { withPlaceholderArns } from '../../constructs/logged-state-machine';
+import { TapStack } from '../../stacks/tap-stack';
 import { RETRIED_LAMBDA_ERRORS } from '../../workflows/job-workflow';
 import { jobsTableSchema } from '../../lambdas/shared/jobs-schema';
 import {
@@ -159,5 +161,36 @@ describe('TapStack workflow definition', () => {
     expect(record.Resource).toBe(definition.States.Notify.Resource);
     expect(record.Next).toBe('JobFailed');
     expect(definition.States.JobFailed.Type).toBe('Fail');
+  });
+});
+
+describe('TapStack settings', () => {
+  const synthWithValidations = (stack: TapStack) => Testing.synth(stack, true);
+
+  it('manages the API Gateway account setting once, with reset_on_delete, unless turned off', () => {
+    expect(Object.values(json.resource.aws_api_gateway_account)).toEqual([
+      expect.objectContaining({ reset_on_delete: true }),
+    ]);
+    const off = new TapStack(Testing.app(), 'TapStack', { manageApiGatewayAccount: false });
+    expect(JSON.parse(Testing.synth(off)).resource.aws_api_gateway_account).toBeUndefined();
+  });
+
+  it('guards every function of the stack, also one added through an escape hatch', () => {
+    const stack = new TapStack(Testing.app(), 'TapStack', { lambdaConcurrency: { accountQuota: 1000 } });
+    new LambdaFunction(stack, 'Extra', { functionName: 'extra', role: 'arn:aws:iam::123456789012:role/extra', reservedConcurrentExecutions: 950 });
+    expect(() => synthWithValidations(stack)).toThrow("Reserving: TapStack/Extra=950 (950 in total)");
+  });
+
+  it('refuses an invalid quota setting', () => {
+    expect(() => new TapStack(Testing.app(), 'TapStack', { lambdaConcurrency: { accountQuota: 2.5 } })).toThrow('[function/concurrency-quota]');
+  });
+
+  it('turns the plan-time quota lookup off when asked', () => {
+    const stack = new TapStack(Testing.app(), 'TapStack', { lambdaConcurrency: { lookUpAppliedQuota: false } });
+    new LambdaFunction(stack, 'Extra', { functionName: 'extra', role: 'arn:aws:iam::123456789012:role/extra', reservedConcurrentExecutions: 10 });
+    expect(JSON.parse(Testing.synth(stack)).data.aws_servicequotas_service_quota).toBeUndefined();
+    const on = new TapStack(Testing.app(), 'TapStack');
+    new LambdaFunction(on, 'Extra', { functionName: 'extra', role: 'arn:aws:iam::123456789012:role/extra', reservedConcurrentExecutions: 10 });
+    expect(JSON.parse(Testing.synth(on)).data.aws_servicequotas_service_quota).toBeDefined();
   });
 });
