@@ -1,4 +1,4 @@
-import { Testing } from 'cdktf';
+import { TerraformVariable, Testing } from 'cdktf';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import * as ts from 'typescript';
@@ -108,10 +108,30 @@ describe('seed failure 3: state machine with logging and a bare role', () => {
     expect(doc.statement.flatMap((s) => s.actions)).toEqual(expect.arrayContaining([...LOG_DELIVERY_ACTIONS]));
     const dir = synthToTempDir(stack);
     const attached = resourceAddress(dir, 'aws_iam_role_policy', 'ApplicationStateMachine_Role_Policy');
+    const stateMachine = Object.values(synthesized.resource.aws_sfn_state_machine)[0] as { depends_on: string[] };
+    expect(stateMachine.depends_on).toContain(attached);
     const result = initValidateAndPlan(dir, {
       asserts: [[`${attached}.role == "StepFunctionsExecutionRole"`, 'the log-delivery policy is not attached to the bare role']],
     });
     expect(result.ok).toBe(true);
+  });
+
+  it('stops the plan when a deploy-time role ARN names another role than roleName, before anything is attached', () => {
+    assertTerraformAvailable();
+    const { stack } = newStack('TapStack');
+    const codeBucket = new SafeBucket(stack, 'Code', {});
+    const fn = new UnreservedFunction(stack, 'ProcessingLambda', { entry: ECHO_ENTRY, codeBucket });
+    const roleArn = new TerraformVariable(stack, 'state_machine_role_arn', { type: 'string', default: 'arn:aws:iam::123456789012:role/RoleA' });
+    new LoggedStateMachine(stack, 'ApplicationStateMachine', {
+      definition: { StartAt: 'Process', States: { Process: { Type: 'Task', Resource: fn.functionArn, End: true } } },
+      existingRole: { roleArn: roleArn.stringValue, roleName: 'RoleB' },
+    });
+    const result = initValidateAndPlan(synthToTempDir(stack));
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain('Resource precondition failed');
+    expect(result.output.replace(/[│\s]+/g, ' ')).toContain(
+      "LoggedStateMachine at 'TapStack/ApplicationStateMachine': [state-machine/existing-role-match] existingRole.roleArn (arn:aws:iam::123456789012:role/RoleA) must end with role/RoleB or role/<path>/RoleB",
+    );
   });
 });
 
