@@ -141,6 +141,19 @@ describe('LoggedStateMachine with an existing role', () => {
     expect(precondition.error_message).toContain("LoggedStateMachine at 'TapStack/Workflow': [state-machine/existing-role-match]");
   });
 
+  it('guards a deploy-time roleName beside a literal ARN with the same precondition', () => {
+    const { stack, definition, bystander } = setup();
+    new LoggedStateMachine(stack, 'Workflow', { definition, existingRole: { roleArn: 'arn:aws:iam::123456789012:role/RoleA', roleName: bystander.role.roleName } });
+    const [precondition] = onlyResource(synth(stack).json, 'aws_sfn_state_machine').lifecycle.precondition;
+    expect(precondition.condition).toMatch(/^\$\{\(endswith\("arn:aws:iam::123456789012:role\/RoleA", ":role\/\$\{aws_iam_role\.Bystander_Role_\w+\.name\}"\)/);
+  });
+
+  it('adds no precondition when the ARN and the name are both literal (synth checked them)', () => {
+    const { stack, definition } = setup();
+    new LoggedStateMachine(stack, 'Workflow', { definition, existingRole: { roleArn: 'arn:aws:iam::123456789012:role/RoleA', roleName: 'RoleA' } });
+    expect(onlyResource(synth(stack).json, 'aws_sfn_state_machine').lifecycle).toBeUndefined();
+  });
+
   it('gives each construct its own inline policy name, so two state machines sharing a role do not overwrite each other', () => {
     const { stack, definition } = setup();
     const existingRole = { roleArn: 'arn:aws:iam::123456789012:role/Shared', roleName: 'Shared' };
