@@ -74,6 +74,20 @@ describe('seed failure 2: reserved concurrency of 100, 50 and 25', () => {
     expect(flat(low.output)).toContain('TapStack/ProcessingLambda=100, TapStack/ValidationLambda=50, TapStack/NotificationLambda=25 (175 in total;');
   });
 
+  it('lets a reservation known only at deploy time through synth and stops it at plan', () => {
+    assertTerraformAvailable();
+    const { stack } = newStack('TapStack');
+    const codeBucket = new SafeBucket(stack, 'Code', {});
+    const reserved = new TerraformVariable(stack, 'processing_reserved', { type: 'number', default: 950 });
+    new UnreservedFunction(stack, 'ProcessingLambda', { entry: ECHO_ENTRY, codeBucket, reservedConcurrency: reserved.numberValue });
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+    const result = initValidateAndPlan(synthToTempDir(stack));
+    expect(result.ok).toBe(false);
+    expect(result.output.replace(/[│\s]+/g, ' ')).toContain(
+      "this account's quota (1000) leaves room for 900 reserved once AWS keeps 100 unreserved, but 950 are reserved. Reserving: TapStack/ProcessingLambda=950 (950 in total;",
+    );
+  });
+
   it('fails at synth against a declared quota of 270 (275 needed), naming every function, the total and the fix', () => {
     const { stack } = seedStack({ [ACCOUNT_CONCURRENCY_CONTEXT_KEY]: 270 });
     const message = errorOf(() => Testing.synth(stack, true));
