@@ -238,7 +238,7 @@ describe('UnreservedFunction concurrency guard (seed failure 2)', () => {
   it('refuses an invalid typed quota setting at once', () => {
     const { stack } = stackWithBucket();
     expect(errorOf(() => configureLambdaConcurrency(stack, { accountQuota: Number.POSITIVE_INFINITY }))).toContain(
-      '[function/concurrency-quota] lambdaConcurrency.accountQuota is null',
+      '[function/concurrency-quota] lambdaConcurrency.accountQuota is Infinity, which is not a whole number',
     );
     expect(errorOf(() => configureLambdaConcurrency(stack, { accountQuota: 99.5 }))).toContain('99.5, which is not a whole number');
   });

@@ -63,7 +63,7 @@ export function quotaSettingProblem(source: string, value: unknown): string | un
   const parsed = parseQuota(value);
   if (parsed !== undefined) return undefined;
   return (
-    `[function/concurrency-quota] ${source} is ${JSON.stringify(value)}, which is not a whole number. ` +
+    `[function/concurrency-quota] ${source} is ${typeof value === 'string' ? JSON.stringify(value) : String(value)}, which is not a whole number. ` +
     'Fix: give the quota shown under Service Quotas > AWS Lambda > Concurrent executions, written with digits only (e.g. 1000).'
   );
 }
