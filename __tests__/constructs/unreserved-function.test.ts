@@ -128,6 +128,19 @@ describe('UnreservedFunction concurrency guard (seed failure 2)', () => {
     stacks.forEach((stack) => expect(synthError(stack)).toBe(''));
   });
 
+  it('takes the quota per stack (environment): context set on one stack does not leak into another', () => {
+    const app = Testing.app();
+    const [big, small] = [3000, 1000].map((quota, i) => {
+      const stack = new TerraformStack(app, `Env${i}`);
+      stack.node.setContext(ACCOUNT_CONCURRENCY_CONTEXT_KEY, quota);
+      new AwsProvider(stack, 'aws', { region: 'us-east-1' });
+      new UnreservedFunction(stack, 'Fn', { entry: ECHO_ENTRY, codeBucket: new SafeBucket(stack, 'Code', {}), reservedConcurrency: 2000 });
+      return stack;
+    });
+    expect(synthError(big)).toBe('');
+    expect(synthError(small)).toContain("this account's quota (1000) leaves room for 900 reserved");
+  });
+
   it('sums per provider within a stack: two regions are checked apart, each against its own quota lookup', () => {
     const { stack, fn } = stackWithBucket();
     const west = new AwsProvider(stack, 'west', { region: 'us-west-2', alias: 'west' });
