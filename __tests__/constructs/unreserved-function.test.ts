@@ -156,6 +156,13 @@ describe('UnreservedFunction concurrency guard (seed failure 2)', () => {
     expect(Object.values(quotas).map((q) => q.provider)).toEqual(expect.arrayContaining([undefined, 'aws.west']));
   });
 
+  it('reads the quota through a provider chosen with addOverride, too', () => {
+    const { stack, fn } = stackWithBucket();
+    new AwsProvider(stack, 'west', { region: 'us-west-2', alias: 'west' });
+    fn('West', { reservedConcurrency: 10 }).lambda.addOverride('provider', 'aws.west');
+    expect(Object.values(synth(stack).json.data.aws_servicequotas_service_quota).map((q) => q.provider)).toEqual(['aws.west']);
+  });
+
   it('lets a reservation known only at deploy time pass synth, and checks it at plan', () => {
     const { stack, fn } = stackWithBucket();
     const reserved = new TerraformVariable(stack, 'reserved', { type: 'number' });

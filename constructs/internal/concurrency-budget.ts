@@ -289,6 +289,8 @@ export class LambdaConcurrencyGuard extends Construct implements IAspect {
         quotaCode: LAMBDA_CONCURRENCY_QUOTA.quotaCode,
         provider: group.provider,
       });
+    // A provider chosen with addOverride('provider', ...) has no construct to pass: read the quota through the same one.
+    if (!existing && !group.provider && group.key !== 'aws') data.addOverride('provider', group.key);
     return interpolationOf(this.resolve(data.value) as string) as string;
   }
 
