@@ -18,7 +18,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/__tests__/constructs/**/*.test.ts', '<rootDir>/__tests__/lambdas/**/*.test.ts', '<rootDir>/__tests__/scripts/**/*.test.ts'],
+      testMatch: ['<rootDir>/__tests__/constructs/**/*.test.ts', '<rootDir>/__tests__/lambdas/**/*.test.ts', '<rootDir>/__tests__/scripts/**/*.test.ts', '<rootDir>/__tests__/ci/**/*.test.ts'],
     },
     {
       ...shared,
