@@ -10,6 +10,8 @@ const shared = {
   testEnvironment: 'node',
   transform: swcTransform,
   setupFilesAfterEnv: ['<rootDir>/__tests__/setup.ts'],
+  // The package's own name, as examples/ and consumers import it (tsconfig.json "paths" too).
+  moduleNameMapper: { '^guarded-serverless-stack$': '<rootDir>/constructs/index.ts' },
 };
 
 module.exports = {
