@@ -10,6 +10,8 @@ const shared = {
   testEnvironment: 'node',
   transform: swcTransform,
   setupFilesAfterEnv: ['<rootDir>/__tests__/setup.ts'],
+  // The package's own name, as examples/ and consumers import it (tsconfig.json "paths" too).
+  moduleNameMapper: { '^guarded-serverless-stack$': '<rootDir>/constructs/index.ts' },
 };
 
 module.exports = {
@@ -18,7 +20,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/__tests__/constructs/**/*.test.ts', '<rootDir>/__tests__/lambdas/**/*.test.ts'],
+      testMatch: ['<rootDir>/__tests__/constructs/**/*.test.ts', '<rootDir>/__tests__/lambdas/**/*.test.ts', '<rootDir>/__tests__/scripts/**/*.test.ts', '<rootDir>/__tests__/ci/**/*.test.ts'],
     },
     {
       ...shared,

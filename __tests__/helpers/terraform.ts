@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { TerraformStack, Testing } from 'cdktf';
@@ -87,21 +87,6 @@ export interface PlanOptions {
   readonly dataOverrides?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
-/**
- * The same stack as plain HCL (`cdktf synth --hcl`, HashiCorp's exit path from
- * cdktf), with its assets, in a fresh temp dir: main.tf instead of cdk.tf.json.
- */
-export function synthHclToTempDir(stack: TerraformStack): string {
-  const json = Testing.synth(stack);
-  const hcl = Testing.synthHcl(stack) as string;
-  const dir = synthToTempDir(stack);
-  rmSync(join(dir, 'cdk.tf.json'));
-  writeFileSync(join(dir, 'main.tf'), hcl);
-  // Kept beside it only to list the data sources the offline plan must override.
-  writeFileSync(join(dir, 'data-sources.json'), json);
-  return dir;
-}
-
 /** `terraform init`, `validate` and an offline `plan` (through `terraform test`), stopping at the first failure. */
 export function initValidateAndPlan(dir: string, options: PlanOptions = {}): TerraformResult {
   writeOfflineFiles(dir, options);
@@ -154,9 +139,21 @@ function writeOfflineFiles(dir: string, options: PlanOptions): void {
       '',
     ].join('\n'),
   );
-  const configFile = existsSync(join(dir, 'cdk.tf.json')) ? 'cdk.tf.json' : 'data-sources.json';
-  const config = JSON.parse(readFileSync(join(dir, configFile), 'utf8'));
-  writeFileSync(join(dir, 'offline.tftest.hcl'), offlineTestFile(config, options));
+  writeFileSync(join(dir, 'offline.tftest.hcl'), offlineTestFile({ data: dataSourcesOf(dir) }, options));
+}
+
+/** The data sources a synthesized folder declares: from cdk.tf.json, or from the `data` blocks of its HCL. */
+function dataSourcesOf(dir: string): Record<string, Record<string, unknown>> {
+  if (existsSync(join(dir, 'cdk.tf.json'))) {
+    return JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')).data ?? {};
+  }
+  const data: Record<string, Record<string, unknown>> = {};
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.tf'))) {
+    for (const [, type, name] of readFileSync(join(dir, file), 'utf8').matchAll(/^data "([\w-]+)" "([\w-]+)"/gm)) {
+      (data[type] ??= {})[name] = {};
+    }
+  }
+  return data;
 }
 
 /** The `terraform test` file: fake credentials, skip flags, data overrides, one plan run. */

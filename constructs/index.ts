@@ -1,0 +1,16 @@
+/**
+ * The guard constructs as a library: `import { SafeBucket } from 'guarded-serverless-stack'`.
+ *
+ * Every construct module in this folder is re-exported here (a test checks), so the package's
+ * one entry point and the repository's own stack see the same API.
+ *
+ * @packageDocumentation
+ */
+export * from './consistent-table';
+export * from './encrypted-topic';
+export * from './key-schema';
+export * from './lambda-rest-api';
+export * from './least-privilege-role';
+export * from './logged-state-machine';
+export * from './safe-bucket';
+export * from './unreserved-function';

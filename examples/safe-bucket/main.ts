@@ -1,0 +1,36 @@
+/**
+ * SafeBucket: a bucket whose name is valid by construction.
+ * Run: `npx tsx examples/safe-bucket/main.ts` (writes cdktf.out/stacks/safe-bucket-example).
+ */
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { SafeBucket } from 'guarded-serverless-stack';
+
+export class SafeBucketExample extends TerraformStack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new AwsProvider(this, 'aws', { region: 'eu-west-1' });
+
+    // A derived name: "<stack>-<purpose>-<account id>-<region>", lowercased and cut to fit 63
+    // characters, so a stack named like the seed's "TapStack" can no longer break it.
+    const artifacts = new SafeBucket(this, 'Artifacts', { purpose: 'build-artifacts' });
+
+    // An explicit name is validated at synth and never rewritten: "Acme-Exports" would stop
+    // synth with "[bucket-name/charset] ... Fix: lowercase the name".
+    const exportsBucket = new SafeBucket(this, 'Exports', {
+      bucketName: 'acme-example-exports',
+      noncurrentVersionExpirationDays: 7,
+    });
+
+    new TerraformOutput(this, 'artifacts_bucket', { value: artifacts.bucketName });
+    new TerraformOutput(this, 'exports_bucket_arn', { value: exportsBucket.bucketArn });
+  }
+}
+
+export function buildExample(app: App = new App()): App {
+  new SafeBucketExample(app, 'safe-bucket-example');
+  return app;
+}
+
+if (require.main === module) buildExample().synth();
