@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+export * from './api-gateway-account';
 export * from './consistent-table';
 export * from './encrypted-topic';
 export * from './key-schema';
