@@ -18,7 +18,12 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/__tests__/constructs/**/*.test.ts', '<rootDir>/__tests__/lambdas/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/__tests__/constructs/**/*.test.ts',
+        '<rootDir>/__tests__/lambdas/**/*.test.ts',
+        '<rootDir>/__tests__/config/**/*.test.ts',
+        '<rootDir>/__tests__/stacks/**/*.test.ts',
+      ],
     },
     {
       ...shared,

@@ -6,9 +6,21 @@ import { EncryptedTopic } from '../constructs/encrypted-topic';
 import { LambdaRestApi } from '../constructs/lambda-rest-api';
 import { LoggedStateMachine } from '../constructs/logged-state-machine';
 import { SafeBucket } from '../constructs/safe-bucket';
-import { UnreservedFunction } from '../constructs/unreserved-function';
+import { ServiceAlarms, ServiceAlarmsProps } from '../constructs/service-alarms';
+import { ACCOUNT_CONCURRENCY_CONTEXT_KEY, UnreservedFunction } from '../constructs/unreserved-function';
+import { throwIfViolations, violation } from '../constructs/internal/validation';
 import { jobsTableSchema } from '../lambdas/shared/jobs-schema';
 import { jobWorkflowDefinition } from '../workflows/job-workflow';
+import { StateBackendConfig, applyStateBackend } from './state-backend';
+
+/** The stack's CloudWatch alarms: on unless turned off, thresholds adjustable. */
+export interface JobAlarmSettings extends Pick<ServiceAlarmsProps, 'thresholds' | 'periodSeconds' | 'evaluationPeriods' | 'tableOperations'> {
+  /**
+   * Create the alarms and the alarm topic.
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
 
 export interface TapStackProps {
   /**
@@ -26,6 +38,42 @@ export interface TapStackProps {
    * @default true
    */
   readonly tableDeletionProtection?: boolean;
+  /**
+   * The only AWS accounts this stack may be deployed to (the provider's
+   * `allowed_account_ids`): a deploy with other credentials stops before any change.
+   * @default any account
+   */
+  readonly allowedAccountIds?: readonly string[];
+  /**
+   * Tags on every resource that takes tags (the provider's `default_tags`).
+   * @default none
+   */
+  readonly defaultTags?: Readonly<Record<string, string>>;
+  /**
+   * The account's Lambda concurrency quota in this region (Service Quotas
+   * `lambda`/`L-B99A9384`), which reserved concurrency in this stack is checked against.
+   * Set as this stack's `accountConcurrencyLimit` context value, so it applies to
+   * this stack only (another environment may have another account).
+   * @default the app's `accountConcurrencyLimit` context value, else 1000
+   */
+  readonly lambdaConcurrencyQuota?: number;
+  /**
+   * Whether this stack sets the account's API Gateway CloudWatch logging role
+   * (one per account and region; see `LambdaRestApi`).
+   * @default true
+   */
+  readonly manageAccountLoggingRole?: boolean;
+  /**
+   * Where Terraform keeps this stack's state.
+   * @default `{ type: 'local' }`: `terraform.<stack id>.tfstate` in the project folder, by a relative path
+   */
+  readonly backend?: StateBackendConfig;
+  /**
+   * CloudWatch alarms on the workflow, every function, the API stage and the table,
+   * notifying an encrypted alarm topic (output `alarm_topic_arn`).
+   * @default on, with the thresholds of `DEFAULT_ALARM_THRESHOLDS`
+   */
+  readonly alarms?: JobAlarmSettings;
 }
 
 /**
@@ -34,9 +82,30 @@ export interface TapStackProps {
  * one DynamoDB table, a code bucket and an SNS topic.
  */
 export class TapStack extends TerraformStack {
+  /** The quota given as `lambdaConcurrencyQuota`, if any. */
+  public readonly lambdaConcurrencyQuota?: number;
+  /** The alarms and their topic, unless turned off. */
+  public readonly alarms?: ServiceAlarms;
+
   constructor(scope: Construct, id: string, props: TapStackProps = {}) {
     super(scope, id);
-    new AwsProvider(this, 'aws', { region: props.region ?? 'us-east-1' });
+    this.lambdaConcurrencyQuota = props.lambdaConcurrencyQuota;
+    if (props.lambdaConcurrencyQuota !== undefined) {
+      const quota = props.lambdaConcurrencyQuota;
+      if (!Number.isInteger(quota) || quota < 1) {
+        throwIfViolations('TapStack', this, [
+          violation('stack/concurrency-quota', 'lambdaConcurrencyQuota', quota, 'be a whole number of at least 1', 'give the Service Quotas value of L-B99A9384 for this account and region'),
+        ]);
+      }
+      // Context must be set before the first child; it then holds for this stack's functions only.
+      this.node.setContext(ACCOUNT_CONCURRENCY_CONTEXT_KEY, quota);
+    }
+    new AwsProvider(this, 'aws', {
+      region: props.region ?? 'us-east-1',
+      allowedAccountIds: props.allowedAccountIds ? [...props.allowedAccountIds] : undefined,
+      defaultTags: props.defaultTags ? [{ tags: { ...props.defaultTags } }] : undefined,
+    });
+    applyStateBackend(this, props.backend ?? { type: 'local' });
 
     const codeBucket = new SafeBucket(this, 'LambdaCode', { purpose: 'lambda-code', bucketName: props.codeBucketName });
     const table = new ConsistentTable(this, 'Jobs', {
@@ -85,6 +154,7 @@ export class TapStack extends TerraformStack {
     workflow.grantStartExecution(api);
 
     const restApi = new LambdaRestApi(this, 'JobsApi', {
+      manageAccountLoggingRole: props.manageAccountLoggingRole,
       routes: [
         { method: 'POST', path: '/jobs', handler: api },
         { method: 'GET', path: '/jobs', handler: api, requiredQueryParameters: ['status'] },
@@ -97,5 +167,17 @@ export class TapStack extends TerraformStack {
     new TerraformOutput(this, 'state_machine_arn', { value: workflow.stateMachineArn });
     new TerraformOutput(this, 'code_bucket_name', { value: codeBucket.bucketName });
     new TerraformOutput(this, 'topic_arn', { value: topic.topicArn });
+
+    const { enabled = true, ...alarmSettings } = props.alarms ?? {};
+    if (enabled) {
+      this.alarms = new ServiceAlarms(this, 'Alarms', {
+        ...alarmSettings,
+        stateMachines: [workflow],
+        functions: [api, validation, processing, notification],
+        restApis: [restApi],
+        tables: [table],
+      });
+      new TerraformOutput(this, 'alarm_topic_arn', { value: this.alarms.alarmTopic.topicArn, description: 'Subscribe on-call to this topic' });
+    }
   }
 }
