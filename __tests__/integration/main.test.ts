@@ -1,5 +1,6 @@
+import { spawnSync } from 'child_process';
 import { App } from 'cdktf';
-import { mkdtempSync, readFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { BOOTSTRAP_STACK_ID, ENVIRONMENTS, STATE_BUCKET, defaultTagsOf } from '../../config/environments';
@@ -117,4 +118,18 @@ describe('choosing environments and backend', () => {
       expect(stack.terraform.backend).toEqual({ local: { path: `../../../terraform.${id}.tfstate` } });
     }
   });
+});
+
+describe('the quick start', () => {
+  it('`npx cdktf synth` writes the bootstrap stack and one stack per environment', () => {
+    const output = mkdtempSync(join(tmpdir(), 'tapstack-cli-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: 'true', CI: 'true' };
+    delete env[ENVIRONMENTS_ENV_VAR];
+    const root = join(__dirname, '..', '..');
+    const run = spawnSync(join(root, 'node_modules', '.bin', 'cdktf'), ['synth', '--output', output], { cwd: root, env, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    for (const id of [BOOTSTRAP_STACK_ID, 'tapstack-dev', 'tapstack-prod']) {
+      expect(existsSync(join(output, 'stacks', id, 'cdk.tf.json'))).toBe(true);
+    }
+  }, 300_000);
 });
