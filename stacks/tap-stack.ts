@@ -8,7 +8,7 @@ import { LoggedStateMachine } from '../constructs/logged-state-machine';
 import { SafeBucket } from '../constructs/safe-bucket';
 import { ServiceAlarms, ServiceAlarmsProps } from '../constructs/service-alarms';
 import { ACCOUNT_CONCURRENCY_CONTEXT_KEY, UnreservedFunction } from '../constructs/unreserved-function';
-import { throwIfViolations, violation } from '../constructs/internal/validation';
+import { Rule, checkRules, throwIfViolations } from '../constructs/internal/validation';
 import { jobsTableSchema } from '../lambdas/shared/jobs-schema';
 import { jobWorkflowDefinition } from '../workflows/job-workflow';
 import { StateBackendConfig, applyStateBackend } from './state-backend';
@@ -76,6 +76,25 @@ export interface TapStackProps {
   readonly alarms?: JobAlarmSettings;
 }
 
+const TAP_STACK_PROPS_RULES: readonly Rule<TapStackProps>[] = [
+  {
+    id: 'stack/concurrency-quota',
+    field: 'lambdaConcurrencyQuota',
+    pick: (p) => p.lambdaConcurrencyQuota,
+    requirement: 'be a whole number of at least 1',
+    check: (p) => p.lambdaConcurrencyQuota === undefined || (Number.isInteger(p.lambdaConcurrencyQuota) && p.lambdaConcurrencyQuota >= 1),
+    fix: 'give the Service Quotas value of L-B99A9384 for this account and region',
+  },
+  {
+    id: 'stack/allowed-account-ids',
+    field: 'allowedAccountIds',
+    pick: (p) => p.allowedAccountIds,
+    requirement: 'list at least one 12-digit account id (as strings)',
+    check: (p) => p.allowedAccountIds === undefined || (p.allowedAccountIds.length > 0 && p.allowedAccountIds.every((id) => /^\d{12}$/.test(id))),
+    fix: 'give the account ids this stack may deploy to, or omit allowedAccountIds',
+  },
+];
+
 /**
  * The job-processing application of the post-mortem, built from the guard
  * constructs: an API front door, a validate -> process -> notify workflow,
@@ -89,16 +108,11 @@ export class TapStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: TapStackProps = {}) {
     super(scope, id);
+    throwIfViolations('TapStack', this, checkRules('props', props, TAP_STACK_PROPS_RULES));
     this.lambdaConcurrencyQuota = props.lambdaConcurrencyQuota;
     if (props.lambdaConcurrencyQuota !== undefined) {
-      const quota = props.lambdaConcurrencyQuota;
-      if (!Number.isInteger(quota) || quota < 1) {
-        throwIfViolations('TapStack', this, [
-          violation('stack/concurrency-quota', 'lambdaConcurrencyQuota', quota, 'be a whole number of at least 1', 'give the Service Quotas value of L-B99A9384 for this account and region'),
-        ]);
-      }
       // Context must be set before the first child; it then holds for this stack's functions only.
-      this.node.setContext(ACCOUNT_CONCURRENCY_CONTEXT_KEY, quota);
+      this.node.setContext(ACCOUNT_CONCURRENCY_CONTEXT_KEY, props.lambdaConcurrencyQuota);
     }
     new AwsProvider(this, 'aws', {
       region: props.region ?? 'us-east-1',

@@ -255,6 +255,10 @@ describe('TapStack environment settings', () => {
     expect(() => build(151)).toThrow(/Quota\/Reserved=151; sum 151 of an account limit of 250/);
   });
 
+  it.each([[[]], [['12345678901']], [['1234567890123']]])('refuses allowedAccountIds of %p', (ids) => {
+    expect(() => new TapStack(Testing.app(), 'Bad', { allowedAccountIds: ids })).toThrow(/\[stack\/allowed-account-ids\] allowedAccountIds/);
+  });
+
   it.each([0, 99.5, Number.NaN])('refuses a lambdaConcurrencyQuota of %p', (quota) => {
     expect(() => new TapStack(Testing.app(), 'Bad', { lambdaConcurrencyQuota: quota })).toThrow(/\[stack\/concurrency-quota\] lambdaConcurrencyQuota/);
   });
