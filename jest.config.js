@@ -20,7 +20,14 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/__tests__/constructs/**/*.test.ts', '<rootDir>/__tests__/lambdas/**/*.test.ts', '<rootDir>/__tests__/scripts/**/*.test.ts', '<rootDir>/__tests__/ci/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/__tests__/constructs/**/*.test.ts',
+        '<rootDir>/__tests__/lambdas/**/*.test.ts',
+        '<rootDir>/__tests__/config/**/*.test.ts',
+        '<rootDir>/__tests__/stacks/**/*.test.ts',
+        '<rootDir>/__tests__/scripts/**/*.test.ts',
+        '<rootDir>/__tests__/ci/**/*.test.ts',
+      ],
     },
     {
       ...shared,

@@ -23,13 +23,16 @@ import { runLoad } from '../local/load';
 import { startLocalStack } from '../local/local-stack';
 import { SynthesizedStack } from '../local/synthesized-stack';
 import { jobKey, statusIndexKey, JobStatus } from '../lambdas/shared/jobs-schema';
+import { LOCAL_ENVIRONMENT, environmentNamed } from '../config/environments';
+import { ENVIRONMENTS_ENV_VAR } from '../config/selection';
 import { buildApp } from '../main';
 
 const ROOT = resolve(__dirname, '..');
 const RUNS = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 const SKIP_NPM_TEST = process.argv.includes('--skip-npm-test');
 const BIN = (name: string) => join(ROOT, 'node_modules', '.bin', name);
-const QUIET_ENV = { ...process.env, CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: 'true', CI: 'true' };
+// Synth figures measure one environment's stack (plus the small bootstrap stack).
+const QUIET_ENV = { ...process.env, CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: 'true', CI: 'true', [ENVIRONMENTS_ENV_VAR]: LOCAL_ENVIRONMENT };
 
 interface Figure {
   readonly name: string;
@@ -106,8 +109,8 @@ function measureCommands(): void {
 
 /** The stack `cdktf synth` just wrote (the measurements above left it in cdktf.out). */
 function synthesizedStackDir(): string {
-  const dir = join(ROOT, 'cdktf.out', 'stacks', 'TapStack');
-  if (!existsSync(join(dir, 'cdk.tf.json'))) buildApp(new App({ outdir: join(ROOT, 'cdktf.out') })).synth();
+  const dir = join(ROOT, 'cdktf.out', 'stacks', environmentNamed(LOCAL_ENVIRONMENT).namePrefix);
+  if (!existsSync(join(dir, 'cdk.tf.json'))) buildApp(new App({ outdir: join(ROOT, 'cdktf.out') }), { environments: [LOCAL_ENVIRONMENT] }).synth();
   return dir;
 }
 

@@ -127,6 +127,8 @@ export function routeArnPath(route: Pick<ApiRoute, 'method' | 'path'>): string {
  */
 export class LambdaRestApi extends Construct {
   public readonly restApiId: string;
+  /** The API's name (the `ApiName` dimension of its CloudWatch metrics). */
+  public readonly restApiName: string;
   public readonly executionArn: string;
   /** The stage URL, without a trailing slash. */
   public readonly url: string;
@@ -144,6 +146,7 @@ export class LambdaRestApi extends Construct {
       endpointConfiguration: { types: ['REGIONAL'] },
     });
     this.restApiId = api.id;
+    this.restApiName = api.name;
     this.executionArn = api.executionArn;
 
     const deployment = new ApiGatewayDeployment(this, 'Deployment', {

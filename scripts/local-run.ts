@@ -11,6 +11,7 @@
 import { App } from 'cdktf';
 import { join } from 'path';
 import { startLocalStack } from '../local/local-stack';
+import { LOCAL_ENVIRONMENT, environmentNamed } from '../config/environments';
 import { buildApp } from '../main';
 
 function flag(name: string): string | undefined {
@@ -31,9 +32,10 @@ function portFlag(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const outdir = 'cdktf.out';
-  console.log('Synthesizing TapStack ...');
-  buildApp(new App({ outdir })).synth();
-  const stackDir = join(outdir, 'stacks', 'TapStack');
+  const stackId = environmentNamed(LOCAL_ENVIRONMENT).namePrefix;
+  console.log(`Synthesizing ${stackId} (environment ${LOCAL_ENVIRONMENT}) ...`);
+  buildApp(new App({ outdir }), { environments: [LOCAL_ENVIRONMENT] }).synth();
+  const stackDir = join(outdir, 'stacks', stackId);
 
   const verbose = process.argv.includes('--verbose');
   const local = await startLocalStack({
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
   const routes = local.stack.routes().map((r) => `${r.method} ${r.resource}`).join(', ');
   console.log(
     [
-      `Running the synthesized TapStack from ${stackDir}:`,
+      `Running the synthesized ${stackId} from ${stackDir}:`,
       `  API        ${local.apiUrl}   (${routes})`,
       `  DynamoDB   ${local.dynamoEndpoint}   (dynalite, table ${local.tableName})`,
       `  AWS        ${local.awsEndpoint}   (Step Functions, SNS; published messages: GET ${local.awsEndpoint}/_local/messages)`,

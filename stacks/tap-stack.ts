@@ -7,8 +7,20 @@ import { LambdaRestApi } from '../constructs/lambda-rest-api';
 import { LoggedStateMachine } from '../constructs/logged-state-machine';
 import { SafeBucket } from '../constructs/safe-bucket';
 import { LambdaConcurrencySettings, UnreservedFunction, configureLambdaConcurrency } from '../constructs/unreserved-function';
+import { ServiceAlarms, ServiceAlarmsProps } from '../constructs/service-alarms';
+import { Rule, checkRules, throwIfViolations } from '../constructs/internal/validation';
 import { jobsTableSchema } from '../lambdas/shared/jobs-schema';
 import { jobWorkflowDefinition } from '../workflows/job-workflow';
+import { StateBackendConfig, applyStateBackend } from './state-backend';
+
+/** The stack's CloudWatch alarms: on unless turned off, thresholds adjustable. */
+export interface JobAlarmSettings extends Pick<ServiceAlarmsProps, 'thresholds' | 'periodSeconds' | 'evaluationPeriods' | 'tableOperations'> {
+  /**
+   * Create the alarms and the alarm topic.
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
 
 export interface TapStackProps {
   /**
@@ -39,7 +51,40 @@ export interface TapStackProps {
    * @default true
    */
   readonly manageApiGatewayAccount?: boolean;
+  /**
+   * The only AWS accounts this stack may be deployed to (the provider's
+   * `allowed_account_ids`): a deploy with other credentials stops before any change.
+   * @default any account
+   */
+  readonly allowedAccountIds?: readonly string[];
+  /**
+   * Tags on every resource that takes tags (the provider's `default_tags`).
+   * @default none
+   */
+  readonly defaultTags?: Readonly<Record<string, string>>;
+  /**
+   * Where Terraform keeps this stack's state.
+   * @default `{ type: 'local' }`: `terraform.<stack id>.tfstate` in the project folder, by a relative path
+   */
+  readonly backend?: StateBackendConfig;
+  /**
+   * CloudWatch alarms on the workflow, every function, the API stage and the table,
+   * notifying an encrypted alarm topic (output `alarm_topic_arn`).
+   * @default on, with the thresholds of `DEFAULT_ALARM_THRESHOLDS`
+   */
+  readonly alarms?: JobAlarmSettings;
 }
+
+const TAP_STACK_PROPS_RULES: readonly Rule<TapStackProps>[] = [
+  {
+    id: 'stack/allowed-account-ids',
+    field: 'allowedAccountIds',
+    pick: (p) => p.allowedAccountIds,
+    requirement: 'list at least one 12-digit account id (as strings)',
+    check: (p) => p.allowedAccountIds === undefined || (p.allowedAccountIds.length > 0 && p.allowedAccountIds.every((id) => /^\d{12}$/.test(id))),
+    fix: 'give the account ids this stack may deploy to, or omit allowedAccountIds',
+  },
+];
 
 /**
  * The job-processing application of the post-mortem, built from the guard
@@ -47,10 +92,19 @@ export interface TapStackProps {
  * one DynamoDB table, a code bucket and an SNS topic.
  */
 export class TapStack extends TerraformStack {
+  /** The alarms and their topic, unless turned off. */
+  public readonly alarms?: ServiceAlarms;
+
   constructor(scope: Construct, id: string, props: TapStackProps = {}) {
     super(scope, id);
-    new AwsProvider(this, 'aws', { region: props.region ?? 'us-east-1' });
+    throwIfViolations('TapStack', this, checkRules('props', props, TAP_STACK_PROPS_RULES));
+    new AwsProvider(this, 'aws', {
+      region: props.region ?? 'us-east-1',
+      allowedAccountIds: props.allowedAccountIds ? [...props.allowedAccountIds] : undefined,
+      defaultTags: props.defaultTags ? [{ tags: { ...props.defaultTags } }] : undefined,
+    });
     configureLambdaConcurrency(this, props.lambdaConcurrency);
+    applyStateBackend(this, props.backend ?? { type: 'local' });
 
     const codeBucket = new SafeBucket(this, 'LambdaCode', { purpose: 'lambda-code', bucketName: props.codeBucketName });
     const table = new ConsistentTable(this, 'Jobs', {
@@ -112,5 +166,17 @@ export class TapStack extends TerraformStack {
     new TerraformOutput(this, 'state_machine_arn', { value: workflow.stateMachineArn });
     new TerraformOutput(this, 'code_bucket_name', { value: codeBucket.bucketName });
     new TerraformOutput(this, 'topic_arn', { value: topic.topicArn });
+
+    const { enabled = true, ...alarmSettings } = props.alarms ?? {};
+    if (enabled) {
+      this.alarms = new ServiceAlarms(this, 'Alarms', {
+        ...alarmSettings,
+        stateMachines: [workflow],
+        functions: [api, validation, processing, notification],
+        restApis: [restApi],
+        tables: [table],
+      });
+      new TerraformOutput(this, 'alarm_topic_arn', { value: this.alarms.alarmTopic.topicArn, description: 'Subscribe on-call to this topic' });
+    }
   }
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse } from 'yaml';
+import { ENVIRONMENTS } from '../../config/environments';
 
 // The GitHub Actions workflows users copy (.github/workflows), checked by action-validator
 // (the workflow schema GitHub publishes) and read for what the README promises they do.
@@ -46,7 +47,7 @@ describe('.github/workflows', () => {
     expect(runs(pr.jobs.test)).toMatch(/^npm test$/m);
     const plan = pr.jobs.plan;
     expect(plan.needs).toBe('test');
-    expect(plan.strategy.matrix.environment).toEqual(['dev', 'prod']);
+    expect(plan.strategy.matrix.environment).toEqual(ENVIRONMENTS.map((environment) => environment.name));
     expect(runs(plan)).toMatch(/^npx cdktf synth$/m);
     expect(runs(plan)).toMatch(/^terraform plan /m);
   });

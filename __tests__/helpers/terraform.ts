@@ -85,6 +85,38 @@ export interface PlanOptions {
    * @default the defaults only
    */
   readonly dataOverrides?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /**
+   * Give the plan's provider the synthesized provider's `default_tags` (the test
+   * file's provider block otherwise replaces the stack's), so `tags_all` can be asserted.
+   * @default false
+   */
+  readonly keepProviderDefaultTags?: boolean;
+}
+
+/**
+ * Copies one stack of an app synthesized into `outdir` to a fresh temp dir, with
+ * its backend replaced by a local one there (an override file): the offline plan
+ * never reaches a remote backend, and the synthesized stack stays untouched.
+ */
+export function copyAppStackToTempDir(outdir: string, stackId: string): string {
+  const copy = mkdtempSync(join(tmpdir(), 'tf-offline-'));
+  cpSync(join(outdir, 'stacks', stackId), copy, { recursive: true });
+  writeFileSync(join(copy, 'backend_override.tf.json'), JSON.stringify({ terraform: { backend: { local: { path: 'offline-plan.tfstate' } } } }, null, 2));
+  return copy;
+}
+
+/** Resource types of the real hashicorp/aws provider that have `tags_all`, i.e. take tags (read from its schema). */
+export function taggableResourceTypes(dir: string): Set<string> {
+  writeOfflineFiles(dir, {});
+  const env = terraformEnv(dir);
+  // `providers schema` needs an initialized backend: the local one of the temp copy.
+  const init = spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: dir, encoding: 'utf8', env });
+  if (init.status !== 0) throw new Error(`terraform init failed:\n${init.stdout}${init.stderr}`);
+  const schema = spawnSync('terraform', ['providers', 'schema', '-json'], { cwd: dir, encoding: 'utf8', env, maxBuffer: 256 * 1024 * 1024 });
+  if (schema.status !== 0) throw new Error(`terraform providers schema failed:\n${schema.stderr}`);
+  const resources: Record<string, { block: { attributes?: Record<string, unknown> } }> =
+    JSON.parse(schema.stdout).provider_schemas['registry.terraform.io/hashicorp/aws'].resource_schemas;
+  return new Set(Object.entries(resources).filter(([, r]) => r.block.attributes?.tags_all !== undefined).map(([type]) => type));
 }
 
 /** `terraform init`, `validate` and an offline `plan` (through `terraform test`), stopping at the first failure. */
@@ -139,13 +171,13 @@ function writeOfflineFiles(dir: string, options: PlanOptions): void {
       '',
     ].join('\n'),
   );
-  writeFileSync(join(dir, 'offline.tftest.hcl'), offlineTestFile({ data: dataSourcesOf(dir) }, options));
+  writeFileSync(join(dir, 'offline.tftest.hcl'), offlineTestFile(configOf(dir), options));
 }
 
-/** The data sources a synthesized folder declares: from cdk.tf.json, or from the `data` blocks of its HCL. */
-function dataSourcesOf(dir: string): Record<string, Record<string, unknown>> {
+/** A synthesized folder's cdk.tf.json; for an HCL export, only the data sources its `data` blocks declare. */
+function configOf(dir: string): Parameters<typeof offlineTestFile>[0] {
   if (existsSync(join(dir, 'cdk.tf.json'))) {
-    return JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')).data ?? {};
+    return JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8'));
   }
   const data: Record<string, Record<string, unknown>> = {};
   for (const file of readdirSync(dir).filter((name) => name.endsWith('.tf'))) {
@@ -153,11 +185,14 @@ function dataSourcesOf(dir: string): Record<string, Record<string, unknown>> {
       (data[type] ??= {})[name] = {};
     }
   }
-  return data;
+  return { data };
 }
 
 /** The `terraform test` file: fake credentials, skip flags, data overrides, one plan run. */
-export function offlineTestFile(config: { data?: Record<string, Record<string, unknown>> }, options: PlanOptions = {}): string {
+export function offlineTestFile(
+  config: { data?: Record<string, Record<string, unknown>>; provider?: { aws?: { default_tags?: { tags: Record<string, string> }[] }[] } },
+  options: PlanOptions = {},
+): string {
   const overrides: string[] = [];
   for (const [type, instances] of Object.entries(config.data ?? {})) {
     if (LOCAL_DATA_SOURCES.has(type)) continue;
@@ -181,6 +216,7 @@ export function offlineTestFile(config: { data?: Record<string, Record<string, u
     '  skip_requesting_account_id  = true',
     '  skip_metadata_api_check     = true',
     '  skip_region_validation      = true',
+    ...(options.keepProviderDefaultTags ? defaultTagsBlock(config.provider?.aws?.[0]?.default_tags?.[0]?.tags) : []),
     '}',
     ...overrides,
     'run "offline_plan" {',
@@ -191,6 +227,12 @@ export function offlineTestFile(config: { data?: Record<string, Record<string, u
     '}',
     '',
   ].join('\n');
+}
+
+function defaultTagsBlock(tags: Record<string, string> | undefined): string[] {
+  if (!tags) throw new Error('keepProviderDefaultTags: the synthesized aws provider has no default_tags');
+  const body = Object.entries(tags).map(([key, value]) => `${JSON.stringify(key)} = ${JSON.stringify(value)}`).join(', ');
+  return ['  default_tags {', `    tags = { ${body} }`, '  }'];
 }
 
 /** The Terraform address (`type.name`) of the one resource of `type` whose name starts with `namePrefix`, in a synthesized folder. */

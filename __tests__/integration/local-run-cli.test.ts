@@ -32,6 +32,7 @@ it('starts, runs a job to SUCCEEDED, and exits 0 on SIGINT with every worker sto
 
   const [, apiUrl] = await waitForOutput(child, /API\s+(http:\/\/127\.0\.0\.1:\d+)/, output);
   await waitForOutput(child, /Press Ctrl-C to stop\./, output);
+  expect(output.text).toContain('Running the synthesized tapstack-dev from cdktf.out/stacks/tapstack-dev:');
 
   const submitted = await fetch(`${apiUrl}/jobs`, {
     method: 'POST',

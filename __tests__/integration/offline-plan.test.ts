@@ -1,8 +1,22 @@
-import { TerraformVariable, Testing } from 'cdktf';
+import { App, TerraformVariable, Testing } from 'cdktf';
+import { BOOTSTRAP_STACK_ID, ENVIRONMENTS } from '../../config/environments';
+import { buildApp } from '../../main';
 import { SafeBucket } from '../../constructs/safe-bucket';
 import { TapStack } from '../../stacks/tap-stack';
 import { newStack } from '../helpers/stacks';
-import { FAKE_ACCOUNT_ID, FAKE_REGION, assertTerraformAvailable, initValidateAndPlan, resourceAddress, synthToTempDir } from '../helpers/terraform';
+import { mkdtempSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import {
+  FAKE_ACCOUNT_ID,
+  FAKE_REGION,
+  assertTerraformAvailable,
+  copyAppStackToTempDir,
+  initValidateAndPlan,
+  resourceAddress,
+  synthToTempDir,
+  taggableResourceTypes,
+} from '../helpers/terraform';
 
 // Real terraform and the real hashicorp/aws provider, offline; each plan takes a few seconds.
 jest.setTimeout(120_000);
@@ -47,4 +61,35 @@ describe('offline terraform plan', () => {
     expect(result.output).toContain("SafeBucket at 'Broken/Data': [bucket-name/charset]");
     expect(result.output).toContain('"data-UPPER"');
   });
+});
+
+describe('offline terraform plan of every stack main.ts builds', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'tapstack-app-'));
+  const stackIds = [BOOTSTRAP_STACK_ID, ...ENVIRONMENTS.map((e) => e.namePrefix)];
+  let taggable: Set<string> | undefined;
+
+  beforeAll(() => {
+    buildApp(new App({ outdir }), { environments: ENVIRONMENTS.map((e) => e.name), backend: 'configured' }).synth();
+  });
+
+  it.each(stackIds)('plans %s clean, every resource that takes tags getting the default tags', (stackId) => {
+    const dir = copyAppStackToTempDir(outdir, stackId);
+    taggable ??= taggableResourceTypes(dir);
+    const config = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8'));
+    const tags: Record<string, string> = config.provider.aws[0].default_tags[0].tags;
+    const addresses = Object.entries(config.resource as Record<string, Record<string, unknown>>)
+      .filter(([type]) => taggable!.has(type))
+      .flatMap(([type, instances]) => Object.keys(instances).map((name) => `${type}.${name}`));
+    expect(addresses.length).toBeGreaterThan(stackId === BOOTSTRAP_STACK_ID ? 0 : 20);
+    const asserts = addresses.flatMap((address) =>
+      Object.entries(tags).map(([key, value]) => [`${address}.tags_all[${JSON.stringify(key)}] == ${JSON.stringify(value)}`, `${address} lacks the tag ${key}=${value}`] as const),
+    );
+    const result = initValidateAndPlan(dir, { asserts, keepProviderDefaultTags: true });
+    expect(result.output).toContain('Success! The configuration is valid.');
+    expect(result.output).toMatch(/run "offline_plan"\.\.\. pass/);
+    expect(result.ok).toBe(true);
+    // The local backend lives in the temp copy only: the synthesized stack keeps its own.
+    const synthesized = JSON.parse(readFileSync(join(outdir, 'stacks', stackId, 'cdk.tf.json'), 'utf8'));
+    expect(Object.keys(synthesized.terraform.backend)).toEqual([stackId === BOOTSTRAP_STACK_ID ? 'local' : 's3']);
+  }, 600_000);
 });

@@ -9,6 +9,8 @@ import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import aslValidator from 'asl-validator';
 import { Testing } from 'cdktf';
+import { SafeBucket } from '../../constructs/safe-bucket';
+import { UnreservedFunction } from '../../constructs/unreserved-function';
 import { withPlaceholderArns } from '../../constructs/logged-state-machine';
 import { TapStack } from '../../stacks/tap-stack';
 import { RETRIED_LAMBDA_ERRORS } from '../../workflows/job-workflow';
@@ -192,5 +194,99 @@ describe('TapStack settings', () => {
     const on = new TapStack(Testing.app(), 'TapStack');
     new LambdaFunction(on, 'Extra', { functionName: 'extra', role: 'arn:aws:iam::123456789012:role/extra', reservedConcurrentExecutions: 10 });
     expect(JSON.parse(Testing.synth(on)).data.aws_servicequotas_service_quota).toBeDefined();
+  });
+});
+
+describe('TapStack alarms', () => {
+  const alarms = Object.values(json.resource.aws_cloudwatch_metric_alarm);
+  const alarmNamed = (name: string) => {
+    const found = alarms.filter((a) => a.alarm_name === name);
+    if (found.length !== 1) throw new Error(`expected one alarm named ${name}, found ${found.length}`);
+    return found[0];
+  };
+  const ref = (type: string, prefix: string, attribute: string) => `\${${type}.${resourceNameFromSynth(json, type, prefix)}.${attribute}}`;
+  const alarmTopic = ref('aws_sns_topic', 'Alarms_', 'arn');
+
+  it('has 14 alarms, each notifying the alarm topic, which is not the job-events topic and is under its own key', () => {
+    expect(alarms).toHaveLength(14);
+    for (const alarm of alarms) expect(alarm).toMatchObject({ alarm_actions: [alarmTopic], ok_actions: [alarmTopic] });
+    expect(alarmTopic).not.toBe(ref('aws_sns_topic', 'JobEvents', 'arn'));
+    const topic = json.resource.aws_sns_topic[resourceNameFromSynth(json, 'aws_sns_topic', 'Alarms_')];
+    expect(topic.kms_master_key_id).toBe(ref('aws_kms_key', 'Alarms_', 'arn'));
+    expect(json.output?.alarm_topic_arn.value).toBe(alarmTopic);
+  });
+
+  it.each(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionThrottled'])('alarms on the workflow: %s, by its ARN', (metric) => {
+    const machine = json.resource.aws_sfn_state_machine[resourceNameFromSynth(json, 'aws_sfn_state_machine', 'JobWorkflow')];
+    const alarm = alarmNamed(`${machine.name}-${metric}`);
+    expect(alarm).toMatchObject({ namespace: 'AWS/States', metric_name: metric, dimensions: { StateMachineArn: ref('aws_sfn_state_machine', 'JobWorkflow', 'arn') } });
+  });
+
+  it.each(['Api', 'Validation', 'Processing', 'Notification'])('alarms on the %s function: Errors and Throttles, by its name', (id) => {
+    const fn = json.resource.aws_lambda_function[resourceNameFromSynth(json, 'aws_lambda_function', `${id}_`)];
+    expect(fn.function_name).toBe(`TapStack-${id}`);
+    for (const metric of ['Errors', 'Throttles']) {
+      expect(alarmNamed(`${fn.function_name}-${metric}`)).toMatchObject({
+        namespace: 'AWS/Lambda',
+        metric_name: metric,
+        dimensions: { FunctionName: ref('aws_lambda_function', `${id}_`, 'function_name') },
+      });
+    }
+  });
+
+  it('alarms on the API stage: 5XXError and Latency p99, by the API name and stage', () => {
+    const api = json.resource.aws_api_gateway_rest_api[resourceNameFromSynth(json, 'aws_api_gateway_rest_api', 'JobsApi')];
+    const dimensions = { ApiName: ref('aws_api_gateway_rest_api', 'JobsApi', 'name'), Stage: ref('aws_api_gateway_stage', 'JobsApi', 'stage_name') };
+    expect(alarmNamed(`${api.name}-5XXError`)).toMatchObject({ namespace: 'AWS/ApiGateway', metric_name: '5XXError', dimensions });
+    expect(alarmNamed(`${api.name}-Latency`)).toMatchObject({ namespace: 'AWS/ApiGateway', metric_name: 'Latency', extended_statistic: 'p99', dimensions });
+  });
+
+  it('alarms on the table: ThrottledRequests, by its name', () => {
+    const table = json.resource.aws_dynamodb_table[resourceNameFromSynth(json, 'aws_dynamodb_table', 'Jobs')];
+    const alarm = alarmNamed(`${table.name}-ThrottledRequests`);
+    const tableNames = alarm.metric_query.filter((q: any) => q.metric).map((q: any) => q.metric.dimensions.TableName);
+    expect(new Set(tableNames)).toEqual(new Set([ref('aws_dynamodb_table', 'Jobs', 'name')]));
+  });
+
+  it('can be turned off: no alarm, key or alarm topic', () => {
+    const stack = new TapStack(Testing.app(), 'Quiet', { alarms: { enabled: false } });
+    const quiet = JSON.parse(Testing.synth(stack));
+    expect(quiet.resource.aws_cloudwatch_metric_alarm).toBeUndefined();
+    expect(quiet.resource.aws_kms_key).toBeUndefined();
+    expect(Object.keys(quiet.resource.aws_sns_topic)).toHaveLength(1);
+    expect(quiet.output.alarm_topic_arn).toBeUndefined();
+  });
+});
+
+describe('TapStack environment settings', () => {
+  it('defaults to a local backend by a relative path, so the synthesized JSON holds no absolute path', () => {
+    expect((json as unknown as { terraform: { backend: unknown } }).terraform.backend).toEqual({ local: { path: '../../../terraform.TapStack.tfstate' } });
+  });
+
+  it('restricts the provider to the allowed accounts and tags every resource through default_tags', () => {
+    const stack = new TapStack(Testing.app(), 'Tagged', { region: 'eu-west-1', allowedAccountIds: ['111111111111'], defaultTags: { project: 'p', environment: 'e' } });
+    const provider = JSON.parse(Testing.synth(stack)).provider.aws[0];
+    expect(provider).toEqual({ region: 'eu-west-1', allowed_account_ids: ['111111111111'], default_tags: [{ tags: { project: 'p', environment: 'e' } }] });
+  });
+
+  it('leaves the account-wide API Gateway logging role alone when told to', () => {
+    const stack = new TapStack(Testing.app(), 'NoRole', { manageApiGatewayAccount: false });
+    expect(JSON.parse(Testing.synth(stack)).resource.aws_api_gateway_account).toBeUndefined();
+    expect(json.resource.aws_api_gateway_account).toBeDefined();
+  });
+
+  it('checks reserved concurrency in the stack against its declared quota', () => {
+    const build = (reserved: number) => {
+      const stack = new TapStack(Testing.app(), 'Quota', { lambdaConcurrency: { accountQuota: 250 } });
+      const codeBucket = stack.node.findChild('LambdaCode') as SafeBucket;
+      new UnreservedFunction(stack, 'Reserved', { entry: 'lambdas/processing/handler.ts', codeBucket, reservedConcurrency: reserved });
+      return () => Testing.synth(stack, true);
+    };
+    expect(build(150)).not.toThrow();
+    expect(build(151)).toThrow(/Quota\/Reserved=151/);
+  });
+
+  it.each([[[]], [['12345678901']], [['1234567890123']]])('refuses allowedAccountIds of %p', (ids) => {
+    expect(() => new TapStack(Testing.app(), 'Bad', { allowedAccountIds: ids })).toThrow(/\[stack\/allowed-account-ids\] allowedAccountIds/);
   });
 });
