@@ -14,4 +14,5 @@ export * from './lambda-rest-api';
 export * from './least-privilege-role';
 export * from './logged-state-machine';
 export * from './safe-bucket';
+export * from './service-alarms';
 export * from './unreserved-function';
