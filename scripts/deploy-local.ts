@@ -48,12 +48,17 @@ async function main(): Promise<void> {
   });
   process.on('SIGTERM', () => void stop(0));
 
-  emulator = await startEmulator({ port });
-  console.log(`Local AWS emulator: moto ${motoVersion} (patched, local/moto/) at ${emulator.endpoint}`);
-
+  // The emulator starts while the app synthesizes.
+  const starting = startEmulator({ port });
+  starting.catch((error: Error) => {
+    console.error(error.message);
+    void stop(1);
+  });
   const outdir = join(workDir, 'cdktf.out');
-  console.log(`Synthesizing ${STACK} (cdktf synth) ...`);
+  console.log(`Synthesizing ${STACK} (cdktf synth) while the emulator starts ...`);
   const synth = await cdktf(['synth', '--output', outdir], { env: { ...process.env, CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: 'true' } });
+  emulator = await starting;
+  console.log(`Local AWS emulator: moto ${motoVersion} (patched, local/moto/) at ${emulator.endpoint}`);
   if (synth.code !== 0) {
     console.error(synth.output);
     console.error('cdktf synth failed; the emulator is stopped.');
@@ -90,6 +95,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
+  // The emulator, if it started, exits with this process (its stdin closes).
   console.error(error.message);
   process.exit(1);
 });

@@ -45,18 +45,21 @@ export function assertToolsAvailable(): void {
 }
 
 /**
- * The provider settings the environment cannot give, as a Terraform override
- * merged into the stack's own `provider "aws"` and `terraform` blocks:
- * - `s3_use_path_style`: S3 addresses a bucket as `<bucket>.<host>` unless told
- *   otherwise, and `<bucket>.127.0.0.1` does not resolve; the AWS SDKs have no
- *   environment variable for path-style addressing.
- * - the local backend's `path`: state goes to the temp dir, never the repo.
+ * The one provider-side setting the environment cannot give, as a Terraform
+ * override merged into the stack's own `terraform` block: the local backend's
+ * `path`. cdktf writes an absolute path into the project root; the override
+ * sends the state to the temp dir, never the repo.
+ *
+ * Nothing else is needed. The endpoint comes from `AWS_ENDPOINT_URL`; S3 uses
+ * path-style addressing by itself for an IP-address endpoint (the AWS SDK's S3
+ * endpoint rules), so no `s3_use_path_style`; and the emulator answers STS, so
+ * the provider's credential check and account lookup run as against AWS, with
+ * no `skip_*` flag.
  */
 export function emulatorOverride(stateDir: string): Record<string, unknown> {
   return {
     '//': 'Written by local/moto/deploy.ts for a deploy to the local emulator; not part of the stack.',
     terraform: { backend: { local: { path: join(stateDir, STATE_FILE) } } },
-    provider: { aws: { s3_use_path_style: true } },
   };
 }
 
