@@ -30,8 +30,8 @@ def _require(owner: Any, name: str) -> Any:
 # context, and its condition evaluator knows only StringEquals: any other
 # operator, such as the `Bool` of `{"Bool": {"aws:SecureTransport": "false"}}`,
 # is treated as matching. So SafeBucket's TLS-only statement (deny when the
-# request is not over TLS) denies every object request once the policy lands,
-# and the provider cannot upload the code zips.
+# request is not over TLS) denies every object request once the policy lands:
+# the provider's read-back of the code zips it uploads alongside is refused.
 #
 # AWS: `aws:SecureTransport` is "true" for a request made over HTTPS; the
 # `Bool` operator compares it case-insensitively; a statement whose condition
