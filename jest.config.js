@@ -1,5 +1,6 @@
-// Two projects so the fast unit tests can run alone (`npm run test:unit`);
-// `npm test` runs both. @swc/jest strips types without type-checking, so the
+// Projects so the fast unit tests can run alone (`npm run test:unit`) and the
+// deploy cycle against the local emulator (`npm run test:deploy`, about a
+// minute and a half) can too; `npm test` runs them all. @swc/jest strips types without type-checking, so the
 // huge @cdktf/provider-aws typings are never checked per file: `tsc --noEmit`
 // (the first step of `npm test`) is the one type check.
 const swcTransform = {
@@ -33,6 +34,11 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'deploy',
+      testMatch: ['<rootDir>/__tests__/deploy/**/*.test.ts'],
     },
   ],
 };
