@@ -118,9 +118,14 @@ export type IndexSortValueOf<S extends TableKeySchema, I extends IndexName<S>> =
 /** The value type of the table's sort key (`never` when it has none). */
 export type SortValueOf<S extends TableKeySchema> = S['primary']['sortKey'] extends KeyAttribute ? ValueOf<S['primary']['sortKey']> : never;
 
+/** The sort key of each global index that has one (mapped per index: a union would drop the optional ones). */
+type GlobalSortKeyUnion<S extends TableKeySchema> = {
+  [I in keyof GlobalIndexesOf<S>]: GlobalIndexesOf<S>[I] extends { readonly sortKey: infer K extends KeyAttribute } ? K : never;
+}[keyof GlobalIndexesOf<S>];
+
 type IndexKeyAttributeUnion<S extends TableKeySchema> =
   | GlobalIndexesOf<S>[keyof GlobalIndexesOf<S>]['partitionKey']
-  | Extract<GlobalIndexesOf<S>[keyof GlobalIndexesOf<S>]['sortKey'], KeyAttribute>
+  | GlobalSortKeyUnion<S>
   | LocalIndexesOf<S>[keyof LocalIndexesOf<S>]['sortKey'];
 
 /** The names of the table's own key attributes. */
