@@ -151,7 +151,7 @@ export class LoggedStateMachine extends Construct implements IGrantee {
   constructor(scope: Construct, id: string, props: LoggedStateMachineProps) {
     super(scope, id);
     const stack = TerraformStack.of(this);
-    const resolvedDefinition = Tokenization.resolve(props.definition, {
+    const resolvedDefinition: unknown = Tokenization.resolve(props.definition, {
       scope: stack,
       resolver: new DefaultTokenResolver(new StringConcat()),
     });

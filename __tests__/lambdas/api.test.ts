@@ -196,7 +196,7 @@ describe('GET /jobs', () => {
     [{ status: 'RECEIVED', cursor: 'not-a-cursor' }, 'cursor'],
     [{ status: 'RECEIVED', cursor: Buffer.from('{"pk":"x"}').toString('base64url') }, 'cursor'],
   ])('answers 400 for %j (%s)', async (query, field) => {
-    const response = await listJobs(query as Record<string, string>);
+    const response = await listJobs(query);
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response).errors[0].field).toBe(field);
   });

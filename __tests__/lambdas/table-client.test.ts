@@ -71,7 +71,7 @@ describe('the local table helper', () => {
       ['by_total', ['pk', 'total_sk'], { ProjectionType: 'ALL' }],
     ]);
     expect(
-      Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection]).sort(([a], [b]) => String(a).localeCompare(String(b))),
+      Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName ?? '', i.Projection] as const).sort(([a], [b]) => a.localeCompare(b)),
     ).toEqual([
       ['by_customer', { ProjectionType: 'ALL' }],
       ['by_region', { ProjectionType: 'KEYS_ONLY' }],

@@ -260,7 +260,7 @@ export class TableClient<S extends TableKeySchema, A extends object = Record<str
       const partitionKey = expression.name(this.schema.primary.partitionKey.name);
       parts.push(condition.itemExists ? `attribute_exists(${partitionKey})` : `attribute_not_exists(${partitionKey})`);
     }
-    for (const [attribute, test] of Object.entries(condition.where ?? {}) as [string, AttributeCondition<unknown> | undefined][]) {
+    for (const [attribute, test] of Object.entries<AttributeCondition<unknown> | undefined>(condition.where ?? {})) {
       if (!test) continue;
       const name = expression.name(attribute);
       if ('equals' in test) parts.push(`${name} = ${expression.value(test.equals)}`);
