@@ -27,17 +27,12 @@ function lambdaImportRules({ dynamodb }) {
       paths: [
         { name: 'cdktf', message: NO_CDKTF },
         { name: 'constructs', message: NO_CDKTF },
-        ...(dynamodb
-          ? []
-          : [
-              { name: '@aws-sdk/lib-dynamodb', message: USE_TABLE_CLIENT },
-              { name: '@aws-sdk/client-dynamodb', message: USE_TABLE_CLIENT },
-            ]),
       ],
       patterns: [
         { group: ['@cdktf/*', 'cdktf/*', 'constructs/*'], message: NO_CDKTF },
         // Relative imports of this repo's constructs/ folder, except the key schema module.
         { regex: '(^|/)constructs/(?!key-schema$)', message: NO_CDKTF },
+        // @aws-sdk/lib-dynamodb, @aws-sdk/client-dynamodb, @aws-sdk/util-dynamodb and their subpaths.
         ...(dynamodb ? [] : [{ group: ['@aws-sdk/*-dynamodb', '@aws-sdk/*-dynamodb/*'], message: USE_TABLE_CLIENT }]),
       ],
     },
