@@ -17,7 +17,7 @@ const FIXTURES = join(ROOT, '__tests__', 'fixtures', 'lambdas');
 const fixture = (name: string) => join(FIXTURES, name);
 
 function repoCompilerOptions(): ts.CompilerOptions {
-  const { config } = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile);
+  const { config } = ts.readConfigFile(join(ROOT, 'tsconfig.json'), (path) => ts.sys.readFile(path));
   return ts.parseJsonConfigFileContent(config, ts.sys, ROOT).options;
 }
 
