@@ -65,6 +65,7 @@ const FIXTURE_FILES = [
   'wrong-key-shapes.ts',
   'keys-only-projection.ts',
   'imports-cdktf.ts',
+  'any-escape.ts',
 ].map(fixture);
 
 describe('the compiler (tsc with tsconfig.json)', () => {
@@ -75,6 +76,10 @@ describe('the compiler (tsc with tsconfig.json)', () => {
 
   it('passes the seed code written with the raw SDK: Key and Item are Record<string, any> (lint catches it, below)', () => {
     expect(errors['__tests__/fixtures/lambdas/seed-raw-sdk.ts']).toEqual([]);
+  });
+
+  it('passes a key cast to any (lint catches it, below)', () => {
+    expect(errors['__tests__/fixtures/lambdas/any-escape.ts']).toEqual([]);
   });
 
   it('refuses PK/SK through the table client against the pk/sk jobs table', () => {
@@ -147,8 +152,12 @@ describe('the lint gate (eslint.config.mjs)', () => {
     expect(errors['__tests__/fixtures/lambdas/imports-cdktf.ts']).toEqual(['2:1 no-restricted-imports', '3:1 no-restricted-imports']);
   });
 
+  it('refuses a key cast to any in Lambda code', () => {
+    expect(errors['__tests__/fixtures/lambdas/any-escape.ts']).toEqual(['8:56 @typescript-eslint/no-explicit-any']);
+  });
+
   it('leaves the table client call sites to the compiler', () => {
-    for (const name of ['seed-client-upper-keys.ts', 'seed-client-lower-keys.ts', 'keys-only-projection.ts']) {
+    for (const name of ['seed-client-upper-keys.ts', 'seed-client-lower-keys.ts', 'wrong-key-shapes.ts']) {
       expect(errors[`__tests__/fixtures/lambdas/${name}`]).toEqual([]);
     }
   });
