@@ -112,6 +112,15 @@ describe('TableClient', () => {
     await expect(untyped.get({ pk: 'ORDER#1' } as never)).rejects.toThrow('Key attribute "sk" of table');
   });
 
+  it('marshals with the options set once in dynamo.ts: undefined left out, imprecise numbers and class instances refused', async () => {
+    const loose = orders.withItems<{ readonly amount?: number; readonly at?: unknown }>();
+    await loose.put({ pk: 'ORDER#1', sk: 'ORDER', amount: undefined });
+    expect(await loose.get({ pk: 'ORDER#1', sk: 'ORDER' })).toEqual({ pk: 'ORDER#1', sk: 'ORDER' });
+    await expect(loose.put({ pk: 'ORDER#2', sk: 'ORDER', amount: Number.MAX_SAFE_INTEGER + 2 })).rejects.toThrow('greater than Number.MAX_SAFE_INTEGER');
+    await expect(loose.put({ pk: 'ORDER#3', sk: 'ORDER', at: new Date(0) })).rejects.toThrow('convertClassInstanceToMap');
+    expect(await loose.get({ pk: 'ORDER#2', sk: 'ORDER' })).toBeUndefined();
+  });
+
   it('queries a partition with a sort condition, in pages', async () => {
     await orders.put(order('1', 10));
     await orders.withItems<{ readonly line: number }>().put({ pk: 'ORDER#1', sk: 'LINE#1', line: 1 });
