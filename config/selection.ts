@@ -20,7 +20,7 @@ function nonEmpty(value: unknown): unknown {
 export function requestedEnvironments(env: NodeJS.ProcessEnv, context: unknown): readonly string[] | undefined {
   const raw = nonEmpty(env[ENVIRONMENTS_ENV_VAR]) ?? nonEmpty(context);
   if (raw === undefined) return undefined;
-  const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+  const list = Array.isArray(raw) ? raw.map((name) => `${name as string}`) : `${raw as string}`.split(',');
   const names = list.map((name) => name.trim()).filter((name) => name.length > 0);
   if (names.length === 0) {
     throw new Error(`${ENVIRONMENTS_ENV_VAR} (or context "${ENVIRONMENTS_CONTEXT_KEY}") is ${JSON.stringify(raw)}: name at least one environment, e.g. "dev" or "dev,prod", or unset it to build all.`);

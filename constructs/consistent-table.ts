@@ -1,7 +1,7 @@
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { KeyAttribute, TableKeySchema, distinctKeyAttributes, keyAttributesOf } from './key-schema';
+import { IndexProjection, KeyAttribute, TableKeySchema, confusableForm, distinctKeyAttributes, keyAttributesOf } from './key-schema';
 import { IGrantee, grantSid } from './least-privilege-role';
 import { NameRule, validateName } from './internal/name-rules';
 import { deriveResourceName } from './internal/naming';
@@ -86,9 +86,24 @@ export interface ConsistentTableProps<S extends TableKeySchema = TableKeySchema>
   readonly kmsKeyArn?: string;
 }
 
-/** Two names that differ only by case or separators (`PK` and `pk`, `gsi1_pk` and `GSI1PK`) are one name to a reader. */
-export function confusableForm(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+/** DynamoDB's limit on attributes projected with INCLUDE, summed over all indexes of a table. */
+export const MAX_PROJECTED_ATTRIBUTES = 100;
+
+// Defined beside the schema types (no cdktf there), so Lambda code and the key-name scan use the same form.
+export { confusableForm };
+
+function includedAttributes(projection: IndexProjection | undefined): readonly string[] {
+  return typeof projection === 'object' ? projection.include : [];
+}
+
+function allIndexes(schema: TableKeySchema): { readonly projection?: IndexProjection }[] {
+  return [...Object.values(schema.globalIndexes ?? {}), ...Object.values(schema.localIndexes ?? {})];
+}
+
+/** The synthesized projection of an index: type, and the attributes INCLUDE copies. */
+function projectionArgs(projection: IndexProjection | undefined): { projectionType: string; nonKeyAttributes?: string[] } {
+  if (typeof projection === 'object') return { projectionType: 'INCLUDE', nonKeyAttributes: [...projection.include] };
+  return { projectionType: projection ?? 'ALL' };
 }
 
 export function schemaRules(keyNamePattern: string): readonly Rule<TableKeySchema>[] {
@@ -127,6 +142,28 @@ export function schemaRules(keyNamePattern: string): readonly Rule<TableKeySchem
       check: (schema) =>
         [schema.primary, ...Object.values(schema.globalIndexes ?? {})].every((pair) => pair.sortKey?.name !== pair.partitionKey.name),
       fix: 'pick another sort key attribute',
+    },
+    {
+      id: 'table-keys/include-projection',
+      requirement: 'list, in an INCLUDE projection, one or more distinct attributes that are not key attributes',
+      check: (schema) =>
+        allIndexes(schema).every((index) => {
+          if (typeof index.projection !== 'object') return true;
+          const included = index.projection.include;
+          const keyForms = keyAttributesOf(schema).map((a) => confusableForm(a.name));
+          return (
+            included.length > 0 &&
+            new Set(included).size === included.length &&
+            included.every((name) => name.length > 0 && !keyForms.includes(confusableForm(name)))
+          );
+        }),
+      fix: "key attributes are always projected: list only other attributes, or use 'KEYS_ONLY'",
+    },
+    {
+      id: 'table-keys/projected-attribute-limit',
+      requirement: `project at most ${MAX_PROJECTED_ATTRIBUTES} attributes with INCLUDE over all indexes`,
+      check: (schema) => allIndexes(schema).reduce((sum, index) => sum + includedAttributes(index.projection).length, 0) <= MAX_PROJECTED_ATTRIBUTES,
+      fix: "project fewer attributes, or use 'ALL'",
     },
     {
       id: 'table-keys/gsi-limit',
@@ -209,12 +246,12 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
         name,
         hashKey: index.partitionKey.name,
         rangeKey: index.sortKey?.name,
-        projectionType: index.projection ?? 'ALL',
+        ...projectionArgs(index.projection),
       })),
       localSecondaryIndex: Object.entries(localIndexes).map(([name, index]) => ({
         name,
         rangeKey: index.sortKey.name,
-        projectionType: index.projection ?? 'ALL',
+        ...projectionArgs(index.projection),
       })),
       pointInTimeRecovery: { enabled: props.pointInTimeRecovery ?? true },
       serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },

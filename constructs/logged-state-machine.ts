@@ -3,7 +3,7 @@ import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import aslValidator from 'asl-validator';
 import { DefaultTokenResolver, Fn, Op, Precondition, StringConcat, TerraformLocal, TerraformStack, Token, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
-import { IGrantee, LeastPrivilegeRole, grantSid } from './least-privilege-role';
+import { ExistingRole, IGrantee, LeastPrivilegeRole, grantSid } from './least-privilege-role';
 import { UnreservedFunction } from './unreserved-function';
 import { LOG_DELIVERY_ACTIONS, XRAY_SAMPLING_ACTIONS, XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
@@ -233,7 +233,7 @@ export class LoggedStateMachine extends Construct implements IGrantee {
   constructor(scope: Construct, id: string, props: LoggedStateMachineProps) {
     super(scope, id);
     const stack = TerraformStack.of(this);
-    const resolvedDefinition = Tokenization.resolve(props.definition, {
+    const resolvedDefinition: unknown = Tokenization.resolve(props.definition, {
       scope: stack,
       resolver: new DefaultTokenResolver(new StringConcat()),
     });
@@ -250,7 +250,7 @@ export class LoggedStateMachine extends Construct implements IGrantee {
       retentionInDays: props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     });
 
-    const existing = props.existingRole
+    const existing: ExistingRole | undefined = props.existingRole
       ? { roleArn: props.existingRole.roleArn, roleName: props.existingRole.roleName ?? (roleNameFromArn(props.existingRole.roleArn) as string) }
       : undefined;
     this.role = new LeastPrivilegeRole(this, 'Role', { assumedBy: 'states.amazonaws.com', existingRole: existing });

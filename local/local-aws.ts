@@ -193,7 +193,7 @@ export class LocalAws {
     this.options.log(`[sfn] ${short} started`);
     const run = this.machine.run(JSON.parse(input), {
       overrides: this.overrides,
-      context: { Execution: { Id: executionArn, Name: name, StartTime: new Date(record.startDate).toISOString() } } as never,
+      context: { Execution: { Id: executionArn, Name: name, StartTime: new Date(record.startDate).toISOString() } },
     });
     const followEvents = (async () => {
       for await (const event of run.eventLogs) {

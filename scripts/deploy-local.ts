@@ -33,12 +33,13 @@ async function main(): Promise<void> {
   assertToolsAvailable();
 
   const workDir = mkdtempSync(join(tmpdir(), 'deploy-local-'));
-  let emulator: Emulator | undefined;
+  // Set once the emulator is up; read by the signal handlers, which may run before that.
+  const running: { emulator?: Emulator } = {};
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    await emulator?.stop();
+    await running.emulator?.stop();
     rmSync(workDir, { recursive: true, force: true });
     process.exit(code);
   };
@@ -57,7 +58,8 @@ async function main(): Promise<void> {
   const outdir = join(workDir, 'cdktf.out');
   console.log(`Synthesizing ${STACK} (cdktf synth) while the emulator starts ...`);
   const synth = await cdktf(['synth', '--output', outdir], { env: { ...process.env, CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: 'true' } });
-  emulator = await starting;
+  const emulator = await starting;
+  running.emulator = emulator;
   console.log(`Local AWS emulator: moto ${motoVersion} (patched, local/moto/) at ${emulator.endpoint}`);
   if (synth.code !== 0) {
     console.error(synth.output);

@@ -161,3 +161,76 @@ describe('ConsistentTable grants', () => {
   });
 });
 
+
+describe('ConsistentTable key naming convention (keyNamePattern)', () => {
+  it('accepts an uppercase convention', () => {
+    const { stack } = newStack();
+    const schema = defineKeySchema({ primary: { partitionKey: { name: 'PK', type: 'S' }, sortKey: { name: 'SK', type: 'S' } } });
+    new ConsistentTable(stack, 'Jobs', { schema, keyNamePattern: '^[A-Z][A-Z0-9_]*$' });
+    expect(onlyResource(synth(stack).json, 'aws_dynamodb_table').hash_key).toBe('PK');
+  });
+
+  it.each([
+    ['^[A-Z][A-Z0-9_]*$', 'PK', 'GSI1PK', 'GSI1_PK'],
+    ['^[a-z][a-z0-9_]*$', 'pk', 'gsi1pk', 'gsi1_pk'],
+    ['^.+$', 'id', 'pk', 'PK'],
+    ['^.+$', 'id', 'pk', 'p-k'],
+  ])('under %s still refuses (beside %s) %s and %s: names differing only by case or separators', (keyNamePattern, primary, first, second) => {
+    const { stack } = newStack();
+    const schema: TableKeySchema = {
+      primary: { partitionKey: { name: primary, type: 'S' } },
+      globalIndexes: { one: { partitionKey: { name: first, type: 'S' } }, two: { partitionKey: { name: second, type: 'S' } } },
+    };
+    const message = errorOf(() => new ConsistentTable(stack, 'Jobs', { schema, keyNamePattern }));
+    expect(message).toContain('[table-keys/no-confusable-names]');
+    expect(message).not.toContain('[table-keys/naming-convention]');
+  });
+});
+
+describe('ConsistentTable index projections', () => {
+  const schema = defineKeySchema({
+    primary: { partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'S' } },
+    globalIndexes: {
+      by_status: { partitionKey: { name: 'status_pk', type: 'S' }, projection: { include: ['status', 'type'] } },
+      by_owner: { partitionKey: { name: 'owner_pk', type: 'S' }, projection: 'KEYS_ONLY' },
+    },
+    localIndexes: { by_created: { sortKey: { name: 'created_sk', type: 'S' }, projection: { include: ['status'] } } },
+  });
+
+  it('synthesizes INCLUDE with its attributes, KEYS_ONLY, and local indexes', () => {
+    const { stack } = newStack();
+    new ConsistentTable(stack, 'Jobs', { schema });
+    const table = onlyResource(synth(stack).json, 'aws_dynamodb_table');
+    expect(table.global_secondary_index).toEqual([
+      { name: 'by_status', hash_key: 'status_pk', projection_type: 'INCLUDE', non_key_attributes: ['status', 'type'] },
+      { name: 'by_owner', hash_key: 'owner_pk', projection_type: 'KEYS_ONLY' },
+    ]);
+    expect(table.local_secondary_index).toEqual([
+      { name: 'by_created', range_key: 'created_sk', projection_type: 'INCLUDE', non_key_attributes: ['status'] },
+    ]);
+  });
+
+  it.each([
+    ['no attribute', []],
+    ['a key attribute', ['status', 'PK']],
+    ['an attribute twice', ['status', 'status']],
+  ])('refuses an INCLUDE projection listing %s', (_case, include) => {
+    const { stack } = newStack();
+    const bad: TableKeySchema = {
+      primary: { partitionKey: { name: 'pk', type: 'S' } },
+      globalIndexes: { g: { partitionKey: { name: 'gpk', type: 'S' }, projection: { include } } },
+    };
+    expect(errorOf(() => new ConsistentTable(stack, 'Jobs', { schema: bad }))).toContain('[table-keys/include-projection]');
+  });
+
+  it('refuses more than 100 projected attributes over all indexes', () => {
+    const { stack } = newStack();
+    const include = (prefix: string) => Array.from({ length: 50 }, (_, i) => `${prefix}${i}`);
+    const bad: TableKeySchema = {
+      primary: { partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'S' } },
+      globalIndexes: { g: { partitionKey: { name: 'gpk', type: 'S' }, projection: { include: include('a') } } },
+      localIndexes: { l: { sortKey: { name: 'lsk', type: 'S' }, projection: { include: [...include('b'), 'c'] } } },
+    };
+    expect(errorOf(() => new ConsistentTable(stack, 'Jobs', { schema: bad }))).toContain('[table-keys/projected-attribute-limit]');
+  });
+});

@@ -146,7 +146,7 @@ describe('TapStack deployed to the local emulator', () => {
       const { partitionKey, sortKey } = jobsTableSchema.primary;
       expect(Table?.KeySchema).toEqual([
         { AttributeName: partitionKey.name, KeyType: 'HASH' },
-        { AttributeName: sortKey!.name, KeyType: 'RANGE' },
+        { AttributeName: sortKey.name, KeyType: 'RANGE' },
       ]);
       const gsi1 = jobsTableSchema.globalIndexes.gsi1;
       expect(Table?.GlobalSecondaryIndexes?.map((i) => ({ name: i.IndexName, keys: i.KeySchema }))).toEqual([
@@ -154,7 +154,7 @@ describe('TapStack deployed to the local emulator', () => {
           name: 'gsi1',
           keys: [
             { AttributeName: gsi1.partitionKey.name, KeyType: 'HASH' },
-            { AttributeName: gsi1.sortKey!.name, KeyType: 'RANGE' },
+            { AttributeName: gsi1.sortKey.name, KeyType: 'RANGE' },
           ],
         },
       ]);

@@ -21,13 +21,13 @@ export async function simulate(statements: readonly PolicyStatement[], action: s
       identityPolicies: [{ name: 'inline', policy: { Version: '2012-10-17', Statement: statements } }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-    } as never,
+    },
     {},
   );
   if (response.resultType === 'error') {
     throw new Error(`iam-simulate refused ${action} on ${resource}: ${JSON.stringify(response.errors)}`);
   }
-  return response.overallResult as Decision;
+  return response.overallResult;
 }
 
 /** Whether iam-data knows the action: a mistyped action would otherwise only show up as a silent deny. */

@@ -20,8 +20,8 @@ it('has one example per guard construct', () => {
 });
 
 describe.each(EXAMPLES)('examples/%s', (name) => {
-  it('synthesizes, validates and plans offline', () => {
-    const { buildExample } = require(join(EXAMPLES_DIR, name, 'main.ts')) as { buildExample: (app: App) => App };
+  it('synthesizes, validates and plans offline', async () => {
+    const { buildExample } = (await import(join(EXAMPLES_DIR, name, 'main.ts'))) as { buildExample: (app: App) => App };
     const app = buildExample(Testing.app());
     const stacks = app.node.children.filter((child) => child.node.id.endsWith('-example'));
     expect(stacks).toHaveLength(1);

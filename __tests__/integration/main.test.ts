@@ -57,7 +57,7 @@ describe('the app main.ts builds', () => {
     const table = (stack: any) => Object.values(stack.resource.aws_dynamodb_table)[0] as any;
     expect(table(dev).deletion_protection_enabled).toBe(false);
     expect(table(prod).deletion_protection_enabled).toBe(true);
-    const latency = (stack: any, prefix: string) => (Object.values(stack.resource.aws_cloudwatch_metric_alarm) as any[]).find((a) => a.alarm_name === `${prefix}-JobsApi-Latency`);
+    const latency = (stack: any, prefix: string) => Object.values<any>(stack.resource.aws_cloudwatch_metric_alarm).find((a) => a.alarm_name === `${prefix}-JobsApi-Latency`);
     expect(latency(dev, 'tapstack-dev').threshold).toBe(5000);
     expect(latency(prod, 'tapstack-prod').threshold).toBe(3000);
   });

@@ -7,6 +7,7 @@ import { proxyEvent } from '../helpers/api-events';
 import { LocalDynamo, createSynthesizedTable, startDynalite } from '../helpers/dynalite';
 import { TEST_TOPIC_ARN, configureLambdaEnvironment } from '../helpers/lambda-env';
 import { RecordingAws, startRecordingAws } from '../helpers/recording-aws';
+import { synthesizedTapStack } from '../helpers/synthesized-app';
 
 interface Handlers {
   api: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -21,10 +22,12 @@ let handlers: Handlers;
 let logLines: string[];
 let tableCounter = 0;
 
+// Synthesizing the stack the tables are created from takes seconds on a busy machine: once, here, not in a 5 s hook.
 beforeAll(async () => {
+  synthesizedTapStack();
   dynamo = await startDynalite();
   aws = await startRecordingAws();
-});
+}, 120_000);
 
 afterAll(async () => {
   await dynamo.close();

@@ -180,7 +180,7 @@ export class LambdaConcurrencyGuard extends Construct implements IAspect {
   /** The quota reservations are checked against at synth, or a problem with its setting. */
   public declaredQuota(): { quota: number; problem?: undefined } | { quota?: undefined; problem: string } {
     if (this.settings.accountQuota !== undefined) return { quota: this.settings.accountQuota };
-    const fromContext = this.stack.node.tryGetContext(ACCOUNT_CONCURRENCY_CONTEXT_KEY);
+    const fromContext: unknown = this.stack.node.tryGetContext(ACCOUNT_CONCURRENCY_CONTEXT_KEY);
     if (fromContext === undefined) return { quota: DEFAULT_ACCOUNT_CONCURRENCY_QUOTA };
     const quota = parseQuota(fromContext);
     return quota === undefined
@@ -191,7 +191,7 @@ export class LambdaConcurrencyGuard extends Construct implements IAspect {
   /** Whether the applied quota is read at plan, or a problem with its setting. */
   public lookUpAppliedQuota(): { on: boolean; problem?: string } {
     if (this.settings.lookUpAppliedQuota !== undefined) return { on: this.settings.lookUpAppliedQuota };
-    const fromContext = this.stack.node.tryGetContext(QUOTA_LOOKUP_CONTEXT_KEY);
+    const fromContext: unknown = this.stack.node.tryGetContext(QUOTA_LOOKUP_CONTEXT_KEY);
     if (fromContext === undefined) return { on: true };
     const on = parseSwitch(fromContext);
     return on === undefined
@@ -355,7 +355,7 @@ function invalidReservation(path: string, value: unknown): string {
 
 /** The path users know: the UnreservedFunction (or other wrapper exposing it as `lambda`) rather than its inner resource. */
 function reservationPath(resource: TerraformResource): string {
-  const scope = resource.node.scope as (IConstruct & { lambda?: unknown }) | undefined;
+  const scope: (IConstruct & { lambda?: unknown }) | undefined = resource.node.scope;
   return scope && scope.lambda === resource ? scope.node.path : resource.node.path;
 }
 

@@ -1,10 +1,10 @@
-import { PARTITION_KEY, SORT_KEY, STATUS_INDEX_PARTITION_KEY, STATUS_INDEX_SORT_KEY, JobStatus, statusPartition } from '../shared/jobs-schema';
+import { JobStatus, STATUS_INDEX_PARTITION_KEY, STATUS_PAGE_KEY_NAMES, statusPartition } from '../shared/jobs-schema';
 
-/** The key attributes a status-index page ends on: what LastEvaluatedKey holds. */
-const CURSOR_KEYS = [PARTITION_KEY, SORT_KEY, STATUS_INDEX_PARTITION_KEY, STATUS_INDEX_SORT_KEY].sort();
+/** The key attributes a status-index page ends on: what LastEvaluatedKey holds (from the schema). */
+const CURSOR_KEYS = STATUS_PAGE_KEY_NAMES;
 
 /** An opaque cursor: base64url of the page's last key. */
-export function encodeCursor(lastEvaluatedKey: Record<string, unknown>): string {
+export function encodeCursor(lastEvaluatedKey: Readonly<Record<string, unknown>>): string {
   return Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url');
 }
 

@@ -1,20 +1,10 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createHash, randomUUID } from 'crypto';
 import { requireEnv } from '../shared/config';
-import { documentClient } from '../shared/dynamo';
 import { json } from '../shared/http';
-import { getHistory, getJob, recordHistory } from '../shared/job-store';
-import {
-  JobRecord,
-  PARTITION_KEY,
-  STATUS_INDEX_NAME,
-  STATUS_INDEX_PARTITION_KEY,
-  jobKey,
-  statusIndexKey,
-  statusPartition,
-} from '../shared/jobs-schema';
+import { StatusIndexJob, createJob, getHistory, getJob, listJobsByStatus, recordHistory } from '../shared/job-store';
+import { JobRecord } from '../shared/jobs-schema';
 import { log } from '../shared/log';
 import { JobInput } from '../shared/step';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -78,19 +68,9 @@ async function submitJob(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRe
     requestHash,
     idempotencyKey,
   };
-  try {
-    await documentClient.send(
-      new PutCommand({
-        TableName: config.TABLE_NAME,
-        Item: { ...jobKey(jobId), ...statusIndexKey('RECEIVED', now, jobId), ...job },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-      }),
-    );
-  } catch (error) {
-    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+  if (!(await createJob(config.TABLE_NAME, job))) {
     const existing = await getJob(config.TABLE_NAME, jobId);
-    if (!existing) throw error;
+    if (!existing) throw new Error(`Job ${jobId} exists and then does not: retry the request`);
     if (existing.requestHash !== requestHash) {
       return json(422, { message: 'This Idempotency-Key was already used with a different body', jobId });
     }
@@ -131,26 +111,19 @@ async function listJobs(query: Readonly<Record<string, string | undefined>>): Pr
   const parsed = parseListQuery(query, decodeCursor);
   if (!parsed.ok) return json(400, { message: 'Invalid request', errors: parsed.errors });
   const { status, limit, cursor } = parsed.value;
-  const { Items = [], LastEvaluatedKey } = await documentClient.send(
-    new QueryCommand({
-      TableName: config.TABLE_NAME,
-      IndexName: STATUS_INDEX_NAME,
-      KeyConditionExpression: '#status = :status',
-      ExpressionAttributeNames: { '#status': STATUS_INDEX_PARTITION_KEY },
-      ExpressionAttributeValues: { ':status': statusPartition(status)[STATUS_INDEX_PARTITION_KEY] },
-      ScanIndexForward: false,
-      Limit: limit,
-      ExclusiveStartKey: cursor,
-    }),
-  );
+  const { items, lastKey } = await listJobsByStatus(config.TABLE_NAME, status, { limit, startKey: cursor });
   return json(200, {
-    jobs: Items.map((item) => publicView(item as JobRecord)),
-    cursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : undefined,
+    jobs: items.map((item) => publicView(item)),
+    cursor: lastKey ? encodeCursor(lastKey) : undefined,
   });
 }
 
-/** What a client sees of a job: no keys, no internal hashes. */
-function publicView(job: JobRecord): Record<string, unknown> {
+/**
+ * What a client sees of a job: no keys, no internal hashes. A job from the
+ * status index has only what that index projects: if it stopped projecting
+ * one of these attributes, this call would not compile.
+ */
+function publicView(job: JobRecord | StatusIndexJob): Record<string, unknown> {
   const { jobId, type, status, createdAt, updatedAt, result, error, payload } = job;
   return { jobId, type, status, createdAt, updatedAt, payload, result, error };
 }

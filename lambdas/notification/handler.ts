@@ -1,9 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '../shared/config';
-import { documentClient } from '../shared/dynamo';
-import { transition } from '../shared/job-store';
-import { JobStatus, NON_TERMINAL_STATUSES, NotificationRecord, PARTITION_KEY, notificationKey } from '../shared/jobs-schema';
+import { getNotification, recordNotification, transition } from '../shared/job-store';
+import { JobStatus, NON_TERMINAL_STATUSES, NotificationRecord } from '../shared/jobs-schema';
 import { log } from '../shared/log';
 import { requireJobId } from '../shared/step';
 
@@ -45,8 +43,7 @@ export async function handler(event: NotificationInput): Promise<{ jobId: string
 
 /** Publishes the outcome unless a notification was already recorded (a retried step must not notify twice). */
 async function publishOnce(jobId: string, outcome: JobStatus): Promise<void> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: config.TABLE_NAME, Key: notificationKey(jobId), ConsistentRead: true }));
-  if (Item) {
+  if (await getNotification(config.TABLE_NAME, jobId)) {
     log('info', 'notification already sent (retry)', { jobId });
     return;
   }
@@ -59,16 +56,6 @@ async function publishOnce(jobId: string, outcome: JobStatus): Promise<void> {
     }),
   );
   const record: NotificationRecord = { jobId, topicArn: config.TOPIC_ARN, messageId: MessageId ?? '', outcome, at: new Date().toISOString() };
-  try {
-    await documentClient.send(
-      new PutCommand({
-        TableName: config.TABLE_NAME,
-        Item: { ...notificationKey(jobId), ...record },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-      }),
-    );
-  } catch (error) {
-    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-  }
+  // A concurrent retry may have recorded it first: the conditional write keeps one record.
+  await recordNotification(config.TABLE_NAME, record);
 }

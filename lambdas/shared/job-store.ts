@@ -1,17 +1,33 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from './dynamo';
 import {
   HISTORY_SORT_KEY_PREFIX,
   HistoryEvent,
   JobRecord,
   JobStatus,
-  PARTITION_KEY,
-  SORT_KEY,
+  JobsTableSchema,
+  NotificationRecord,
+  STATUS_INDEX_NAME,
+  StatusPageKey,
   historyKey,
   jobKey,
   jobPartition,
+  jobsTableSchema,
+  notificationKey,
+  statusIndexKey,
   statusPartition,
 } from './jobs-schema';
+import { Page, TableClient } from './table-client';
+import { ProjectedItemOf } from '../../constructs/key-schema';
+
+/**
+ * Everything the Lambdas read and write in the jobs table, through the typed
+ * table client: one client per kind of item, all on the same table.
+ */
+function jobsTable(tableName: string): TableClient<JobsTableSchema, JobRecord> {
+  return new TableClient<JobsTableSchema, JobRecord>(jobsTableSchema, tableName);
+}
+
+/** A job as the status index returns it: only what `gsi1` projects (see its `projection` in the schema). */
+export type StatusIndexJob = ProjectedItemOf<JobsTableSchema, typeof STATUS_INDEX_NAME, JobRecord>;
 
 /** A status change that the job's current status does not allow (not retried by the workflow). */
 export class InvalidTransitionError extends Error {
@@ -21,29 +37,26 @@ export class InvalidTransitionError extends Error {
   }
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return (error as { name?: string }).name === 'ConditionalCheckFailedException';
+export async function getJob(tableName: string, jobId: string): Promise<JobRecord | undefined> {
+  return jobsTable(tableName).get(jobKey(jobId), { consistent: true });
 }
 
-export async function getJob(tableName: string, jobId: string): Promise<JobRecord | undefined> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName, Key: jobKey(jobId), ConsistentRead: true }));
-  return Item as JobRecord | undefined;
+/**
+ * Stores a new job, placed in the status index under its status. Answers
+ * `false` and writes nothing when the job already exists (the same idempotency key).
+ */
+export async function createJob(tableName: string, job: JobRecord): Promise<boolean> {
+  return jobsTable(tableName).put(
+    { ...jobKey(job.jobId), ...statusIndexKey(job.status, job.createdAt, job.jobId), ...job },
+    { condition: { itemExists: false } },
+  );
 }
 
 /** Records that the job reached `status`; recording the same status twice is a no-op. */
 export async function recordHistory(tableName: string, event: HistoryEvent): Promise<void> {
-  try {
-    await documentClient.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { ...historyKey(event.jobId, event.status), ...event },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  await jobsTable(tableName)
+    .withItems<HistoryEvent>()
+    .put({ ...historyKey(event.jobId, event.status), ...event }, { condition: { itemExists: false } });
 }
 
 /**
@@ -56,60 +69,59 @@ export async function transition(
   jobId: string,
   from: readonly JobStatus[],
   to: JobStatus,
-  fields: Record<string, unknown> = {},
+  fields: Partial<Pick<JobRecord, 'result' | 'error' | 'executionArn'>> = {},
   detail?: string,
 ): Promise<JobRecord> {
   const now = new Date().toISOString();
-  const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt', '#pk': PARTITION_KEY };
-  const values: Record<string, unknown> = { ':to': to, ':now': now };
-  const sets = ['#status = :to', '#updatedAt = :now'];
-  from.forEach((status, i) => (values[`:from${i}`] = status));
-  Object.entries(fields).forEach(([name, value], i) => {
-    names[`#f${i}`] = name;
-    values[`:f${i}`] = value;
-    sets.push(`#f${i} = :f${i}`);
+  const result = await jobsTable(tableName).update(jobKey(jobId), {
+    // Keep the status index in step: the index partition is the status; its sort key (creation time) never changes.
+    set: { ...fields, status: to, updatedAt: now, ...statusPartition(to) },
+    condition: { itemExists: true, where: { status: { in: from } } },
   });
-  // Keep the status index in step: the index partition is the status; its sort key (creation time) never changes.
-  Object.entries(statusPartition(to)).forEach(([name, value], i) => {
-    names[`#k${i}`] = name;
-    values[`:k${i}`] = value;
-    sets.push(`#k${i} = :k${i}`);
-  });
-  try {
-    const { Attributes } = await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: jobKey(jobId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: `attribute_exists(#pk) AND #status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
+  if (result.updated) {
     await recordHistory(tableName, { jobId, status: to, at: now, detail });
-    return Attributes as JobRecord;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const latest = await getJob(tableName, jobId);
-    if (latest?.status === to) {
-      await recordHistory(tableName, { jobId, status: to, at: latest.updatedAt, detail });
-      return latest;
-    }
-    throw new InvalidTransitionError(jobId, from, to, latest?.status);
+    return result.item;
   }
+  const latest = await getJob(tableName, jobId);
+  if (latest?.status === to) {
+    await recordHistory(tableName, { jobId, status: to, at: latest.updatedAt, detail });
+    return latest;
+  }
+  throw new InvalidTransitionError(jobId, from, to, latest?.status);
 }
 
 /** The job's history, in lifecycle order. */
 export async function getHistory(tableName: string, jobId: string): Promise<HistoryEvent[]> {
-  const { Items = [] } = await documentClient.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-      ExpressionAttributeValues: { ':pk': jobPartition(jobId)[PARTITION_KEY], ':prefix': HISTORY_SORT_KEY_PREFIX },
-      ConsistentRead: true,
-    }),
-  );
-  return Items.map(({ jobId: id, status, at, detail }) => ({ jobId: id, status, at, detail }) as HistoryEvent);
+  const { items } = await jobsTable(tableName)
+    .withItems<HistoryEvent>()
+    .query(jobPartition(jobId), { sort: { beginsWith: HISTORY_SORT_KEY_PREFIX }, consistent: true });
+  return items.map(({ jobId: id, status, at, detail }) => ({ jobId: id, status, at, detail }));
+}
+
+/**
+ * One page of the jobs with `status`, newest first, through the status index.
+ * `startKey` is a page key that `decodeCursor` checked against `STATUS_PAGE_KEY_NAMES`.
+ */
+export async function listJobsByStatus(
+  tableName: string,
+  status: JobStatus,
+  options: { readonly limit?: number; readonly startKey?: Readonly<Record<string, string>> } = {},
+): Promise<Page<StatusIndexJob, StatusPageKey>> {
+  return jobsTable(tableName).queryIndex(STATUS_INDEX_NAME, statusPartition(status), {
+    descending: true,
+    limit: options.limit,
+    startKey: options.startKey as StatusPageKey | undefined,
+  });
+}
+
+/** The notification recorded for a job, if one was sent. */
+export async function getNotification(tableName: string, jobId: string): Promise<NotificationRecord | undefined> {
+  return jobsTable(tableName).withItems<NotificationRecord>().get(notificationKey(jobId), { consistent: true });
+}
+
+/** Records a sent notification; `false` when one was already recorded (a concurrent retry). */
+export async function recordNotification(tableName: string, record: NotificationRecord): Promise<boolean> {
+  return jobsTable(tableName)
+    .withItems<NotificationRecord>()
+    .put({ ...notificationKey(record.jobId), ...record }, { condition: { itemExists: false } });
 }

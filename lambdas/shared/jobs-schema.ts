@@ -1,7 +1,8 @@
 /**
  * The jobs table: its key schema, and every key the code builds. The table in
- * stacks/tap-stack.ts is built from `jobsTableSchema`, and the Lambdas build keys only
- * through the functions below, whose types come from the same schema; no
+ * stacks/tap-stack.ts is built from `jobsTableSchema`; the Lambdas reach it only
+ * through the typed table client (table-client.ts, used by job-store.ts), with
+ * keys built by the functions below, whose types come from the same schema. No
  * other file spells a key attribute name. Renaming a key here renames it in
  * the table and in the code, and a mismatch does not compile.
  *
@@ -10,7 +11,7 @@
  *   history event pk JOB#<id>          sk EVENT#<nn>#<status>    (one per status the job reached, in lifecycle order)
  *   notification  pk JOB#<id>          sk NOTIFICATION
  */
-import { IndexKeyOf, PrimaryKeyOf, defineKeySchema } from '../../constructs/key-schema';
+import { IndexKeyOf, PrimaryKeyOf, defineKeySchema, pageKeyNamesOf } from '../../constructs/key-schema';
 
 export const jobsTableSchema = defineKeySchema({
   primary: { partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'S' } },
@@ -19,8 +20,11 @@ export const jobsTableSchema = defineKeySchema({
   },
 });
 
-export type JobsTableKey = PrimaryKeyOf<typeof jobsTableSchema>;
-export type StatusIndexKey = IndexKeyOf<typeof jobsTableSchema, 'gsi1'>;
+export type JobsTableSchema = typeof jobsTableSchema;
+export type JobsTableKey = PrimaryKeyOf<JobsTableSchema>;
+export type StatusIndexKey = IndexKeyOf<JobsTableSchema, 'gsi1'>;
+/** Where a page of the status index ends (`LastEvaluatedKey`): the table key and the index key. */
+export type StatusPageKey = JobsTableKey & StatusIndexKey;
 
 /** Key attribute names, for expressions (`#pk = :pk`) and cursor checks. */
 export const PARTITION_KEY = jobsTableSchema.primary.partitionKey.name;
@@ -28,6 +32,8 @@ export const SORT_KEY = jobsTableSchema.primary.sortKey.name;
 export const STATUS_INDEX_NAME = 'gsi1' satisfies keyof typeof jobsTableSchema.globalIndexes;
 export const STATUS_INDEX_PARTITION_KEY = jobsTableSchema.globalIndexes.gsi1.partitionKey.name;
 export const STATUS_INDEX_SORT_KEY = jobsTableSchema.globalIndexes.gsi1.sortKey.name;
+/** The attribute names of a `StatusPageKey`, sorted. */
+export const STATUS_PAGE_KEY_NAMES: readonly string[] = pageKeyNamesOf(jobsTableSchema, STATUS_INDEX_NAME);
 
 export const JOB_STATUSES = ['RECEIVED', 'VALIDATED', 'PROCESSED', 'SUCCEEDED', 'FAILED'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
