@@ -83,13 +83,21 @@ describe('SafeBucket name guard (seed failure 1)', () => {
 });
 
 describe('deriveBucketNamePrefix', () => {
-  it('normalises case, invalid characters, repeats and edges', () => {
-    expect(deriveBucketNamePrefix('--TapStack__Prod', 'Lambda Code!!')).toBe('tapstack-prod-lambda-code');
+  it('normalises case, separators, repeats and edges', () => {
+    expect(deriveBucketNamePrefix('--TapStack__Prod', 'Lambda Code..')).toBe('tapstack-prod-lambda-code');
   });
 
-  it('leaves room for a 12-digit account id and a 14-character region within 63 characters', () => {
-    const prefix = deriveBucketNamePrefix('A'.repeat(80), 'lambda-code');
-    expect(prefix.length + 1 + 12 + 1 + 14).toBeLessThanOrEqual(63);
+  it('adds a hash of the input when normalisation drops characters, so the dropped part still tells names apart', () => {
+    expect(deriveBucketNamePrefix('TapStack', 'Lambda Code!!')).toMatch(/^tapstack-lambda-code-[0-9a-f]{8}$/);
+    expect(deriveBucketNamePrefix('TapStack', 'données')).not.toBe(deriveBucketNamePrefix('TapStack', 'donnàes'));
+  });
+
+  it('leaves room for a 12-digit account id and a 15-character region (us-isof-south-1) within 63 characters', () => {
+    for (const length of [33, 34, 35, 80]) {
+      const prefix = deriveBucketNamePrefix('a'.repeat(length), 'lambda-code');
+      expect(`${prefix}-123456789012-us-isof-south-1`.length).toBeLessThanOrEqual(63);
+    }
+    expect(deriveBucketNamePrefix('a'.repeat(21), 'b'.repeat(12))).toHaveLength(34);
   });
 
   it('keeps two long names that share a start distinct', () => {
