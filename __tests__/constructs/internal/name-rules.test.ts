@@ -3,6 +3,7 @@ import { LoggedStateMachine } from '../../../constructs/logged-state-machine';
 import { SafeBucket } from '../../../constructs/safe-bucket';
 import { UnreservedFunction } from '../../../constructs/unreserved-function';
 import { NAME_KINDS, derivationSpecOf } from '../../../constructs/internal/name-rules';
+import { deriveName } from '../../../constructs/internal/naming';
 import { ECHO_ENTRY, newStack, onlyResource, synth } from '../../helpers/stacks';
 
 describe('NAME_KINDS: one rule table per named resource', () => {
@@ -42,5 +43,21 @@ describe('derived state machine and API names (regressions)', () => {
     expect(onlyResource(json, 'aws_api_gateway_rest_api').name).toMatch(/^[0-9a-f]{8}$/);
     const logGroups = Object.values(json.resource.aws_cloudwatch_log_group).map((g) => g.name);
     expect(logGroups).toContain(`/aws/vendedlogs/states/${stateMachine.name}`);
+  });
+});
+
+describe('deriveName edge rules', () => {
+  const spec = { lowercase: true, keep: '-', minLength: 3, maxLength: 30, reservedPrefixes: ['sthree-'], reservedSuffixes: ['-s3alias'] };
+
+  it('puts the hash behind a name that would end with a reserved suffix, and in front of one that would start with a reserved prefix', () => {
+    expect(deriveName(spec, ['Data', 's3alias'], 'S/Data/s3alias')).toMatch(/^data-s3alias-[0-9a-f]{8}$/);
+    expect(deriveName(spec, ['sthree', 'Data'], 'S/sthree/Data')).toMatch(/^[0-9a-f]{8}-sthree-data$/);
+  });
+
+  it('cuts a long name to the maximum with a hash of the whole, keeping two long names apart', () => {
+    const a = deriveName(spec, ['platform', 'a'.repeat(40)], 'a');
+    const b = deriveName(spec, ['platform', `${'a'.repeat(39)}b`], 'b');
+    expect(a).toHaveLength(30);
+    expect(a).not.toBe(b);
   });
 });
