@@ -87,13 +87,14 @@ describe.each(KIND_IDS)('derived %s names (property, %#)', (kindId) => {
 });
 
 describe('log group names built from derived names (property)', () => {
-  it(`pass the log group rule table for /aws/lambda/ and /aws/vendedlogs/states/ (${RUNS} inputs)`, () => {
+  it(`pass the log group rule table for /aws/lambda/, /aws/vendedlogs/states/ and /aws/apigateway/ (${RUNS} inputs)`, () => {
     fc.assert(
       fc.property(
         nameParts,
         (parts) =>
           validateName('name', `/aws/lambda/${derived('function', parts).name}`, LOG_GROUP_NAME_RULES).length === 0 &&
-          validateName('name', `/aws/vendedlogs/states/${derived('stateMachine', parts).name}`, LOG_GROUP_NAME_RULES).length === 0,
+          validateName('name', `/aws/vendedlogs/states/${derived('stateMachine', parts).name}`, LOG_GROUP_NAME_RULES).length === 0 &&
+          validateName('name', `/aws/apigateway/${derived('restApi', parts).name}/access`, LOG_GROUP_NAME_RULES).length === 0,
       ),
       { numRuns: RUNS },
     );
