@@ -58,7 +58,7 @@ const WORD_SEPARATORS = /[-_./ :]/g;
  * collision check: case folded, separator runs collapsed to one `-`, trimmed.
  * `Fn.A`, `fn-a` and `FN_A` share it.
  */
-export function confusableForm(raw: string): string {
+export function caseAndSeparatorForm(raw: string): string {
   return raw
     .toLowerCase()
     .replace(WORD_SEPARATORS, '-')
@@ -98,7 +98,7 @@ export interface DeployTimeSuffix {
  * - cut to fit `maxLength` (less the deploy-time suffix) with a hash of the whole.
  *
  * Two distinct inputs derive the same name only when their
- * {@link confusableForm}s are equal (ids differing by case or separators),
+ * {@link caseAndSeparatorForm}s are equal (ids differing by case or separators),
  * which the collision check refuses at synth; hashes aside.
  */
 export function deriveName(spec: DerivationSpec, parts: readonly string[], hashSeed: string, suffix?: DeployTimeSuffix): string {

@@ -6,7 +6,7 @@ import { LeastPrivilegeRole } from '../../../constructs/least-privilege-role';
 import { LONGEST_ACCOUNT_AND_REGION_SUFFIX } from '../../../constructs/safe-bucket';
 import { defineKeySchema } from '../../../constructs/key-schema';
 import { LOG_GROUP_NAME_RULES, NAME_KINDS, NameKindId, derivationSpecOf, validateName } from '../../../constructs/internal/name-rules';
-import { confusableForm, deriveName } from '../../../constructs/internal/naming';
+import { caseAndSeparatorForm, deriveName } from '../../../constructs/internal/naming';
 import { newStack } from '../../helpers/stacks';
 
 /**
@@ -78,7 +78,7 @@ describe.each(KIND_IDS)('derived %s names (property, %#)', (kindId) => {
           fc.pre(pathOf(a) !== pathOf(b));
           const same = derived(kindId, a).name.toLowerCase() === derived(kindId, b).name.toLowerCase();
           // Same name only for paths differing by case or separators: the pairs the collision check refuses at synth.
-          return !same || confusableForm(a.join('-')) === confusableForm(b.join('-'));
+          return !same || caseAndSeparatorForm(a.join('-')) === caseAndSeparatorForm(b.join('-'));
         },
       ),
       { numRuns: RUNS },
