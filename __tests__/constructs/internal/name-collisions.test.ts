@@ -109,6 +109,15 @@ describe('physical name collisions, checked on the final tree at synth', () => {
     expect(() => separate.synth()).not.toThrow();
   });
 
+  it('tells accounts apart by a literal assume_role ARN', () => {
+    const app = Testing.app();
+    for (const [id, account] of [['Prod', '111111111111'], ['Dev', '222222222222']]) {
+      const stack = stackIn(app, id, { assumeRole: [{ roleArn: `arn:aws:iam::${account}:role/deployer` }] });
+      new ConsistentTable(stack, 'Jobs', { schema, tableName: 'jobs' });
+    }
+    expect(() => app.synth()).not.toThrow();
+  });
+
   it('keeps derived bucket names of two stacks apart when they hold different literal regions', () => {
     const app = Testing.app();
     for (const region of ['us-east-1', 'eu-west-1']) {
