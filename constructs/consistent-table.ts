@@ -1,10 +1,9 @@
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
-import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { IndexProjection, KeyAttribute, TableKeySchema, confusableForm, distinctKeyAttributes, keyAttributesOf } from './key-schema';
 import { IGrantee, grantSid } from './least-privilege-role';
-import { NameRule, validateName } from './internal/name-rules';
-import { deriveResourceName } from './internal/naming';
+import { INDEX_NAME_RULES, NAME_KINDS, TABLE_NAME_RULES, deriveNameFor, validateName } from './internal/name-rules';
+import { ensureNameCollisionCheck } from './internal/name-collisions';
 import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
 /** DynamoDB's limits on indexes per table. */
@@ -14,26 +13,7 @@ export const MAX_LOCAL_INDEXES = 5;
 /** The default convention for key attribute names: lowercase, digits and '_'. */
 export const DEFAULT_KEY_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
 
-export const TABLE_NAME_RULES: readonly NameRule[] = [
-  {
-    id: 'table-name/length',
-    requirement: 'be 3 to 255 characters long',
-    fix: 'shorten or lengthen the name',
-    constraint: { kind: 'matches', pattern: '^.{3,255}$' },
-    checkableWhenPartial: false,
-  },
-  {
-    id: 'table-name/charset',
-    requirement: "contain only letters, digits, '_', '-' and '.'",
-    fix: 'replace other characters with "-"',
-    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9_.-]*$' },
-  },
-];
-
-export const INDEX_NAME_RULES: readonly NameRule[] = TABLE_NAME_RULES.map((rule) => ({
-  ...rule,
-  id: rule.id.replace('table-name', 'index-name'),
-}));
+export { INDEX_NAME_RULES, TABLE_NAME_RULES };
 
 /** Actions the grant methods hand out; `grant` accepts only these. */
 export const TABLE_READ_ACTIONS = [
@@ -51,12 +31,19 @@ export const TABLE_WRITE_ACTIONS = [
 ] as const;
 export type TableAction = (typeof TABLE_READ_ACTIONS)[number] | (typeof TABLE_WRITE_ACTIONS)[number];
 
+/**
+ * What a grantee needs on a customer-managed table key: without it the grant
+ * deploys and every call then fails with AccessDenied. `kms:GenerateDataKey*`
+ * spelled out as the one action DynamoDB calls, since roles refuse wildcard actions.
+ */
+export const TABLE_KMS_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
+
 export interface ConsistentTableProps<S extends TableKeySchema = TableKeySchema> {
   /** The key schema, declared once (see `key-schema.ts`); Lambda code imports the same object. */
   readonly schema: S;
   /**
    * The exact table name; validated, never rewritten.
-   * @default `<stack name>-<construct id>`, normalised
+   * @default `<stack name>-<path in the stack>`, built to pass TABLE_NAME_RULES (3 to 255 characters)
    */
   readonly tableName?: string;
   /**
@@ -80,8 +67,9 @@ export interface ConsistentTableProps<S extends TableKeySchema = TableKeySchema>
    */
   readonly pointInTimeRecovery?: boolean;
   /**
-   * Customer-managed KMS key for encryption at rest.
-   * @default the AWS managed key for DynamoDB
+   * Customer-managed KMS key for encryption at rest (its ARN). Every grant
+   * then also gives `kms:Decrypt` and `kms:GenerateDataKey` on this key.
+   * @default the AWS managed key for DynamoDB (no KMS grant needed)
    */
   readonly kmsKeyArn?: string;
 }
@@ -228,6 +216,7 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
   public readonly table: DynamodbTable;
   /** The table ARN and the ARN of each of its indexes: what every grant is scoped to. */
   private readonly grantResources: readonly string[];
+  private readonly kmsKeyArn?: string;
 
   constructor(scope: Construct, id: string, props: ConsistentTableProps<S>) {
     super(scope, id);
@@ -235,9 +224,10 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
     this.schema = props.schema;
 
     const { primary, globalIndexes = {}, localIndexes = {} } = props.schema;
-    const stackName = TerraformStack.of(this).node.id;
+    ensureNameCollisionCheck(this);
+    this.kmsKeyArn = props.kmsKeyArn;
     this.table = new DynamodbTable(this, 'Table', {
-      name: props.tableName ?? deriveResourceName(stackName, id, 255, '-_.'),
+      name: props.tableName ?? deriveNameFor(this, 'ConsistentTable', NAME_KINDS.table),
       billingMode: 'PAY_PER_REQUEST',
       hashKey: primary.partitionKey.name,
       rangeKey: primary.sortKey?.name,
@@ -276,6 +266,9 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
     const granted = [...new Set(actions)].sort();
     const sid = grantSid(granted.map((a) => a.replace('dynamodb:', '')).join(''), this);
     grantee.addToPrincipalPolicy({ sid, actions: granted, resources: this.grantResources });
+    if (this.kmsKeyArn !== undefined) {
+      grantee.addToPrincipalPolicy({ sid: grantSid('UseKey', this), actions: [...TABLE_KMS_ACTIONS], resources: [this.kmsKeyArn] });
+    }
   }
 
   public grantReadData(grantee: IGrantee): void {

@@ -3,12 +3,12 @@ import { ApiGatewayMethodSettings } from '@cdktf/provider-aws/lib/api-gateway-me
 import { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api';
 import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { Fn, TerraformLocal, TerraformStack } from 'cdktf';
+import { Fn, TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
 import { ApiGatewayAccount } from './api-gateway-account';
 import { UnreservedFunction } from './unreserved-function';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
-import { deriveResourceName } from './internal/naming';
+import { NAME_KINDS, deriveNameFor } from './internal/name-rules';
 import { Rule, Violation, checkRules, throwIfViolations } from './internal/validation';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -137,7 +137,7 @@ export class LambdaRestApi extends Construct {
   constructor(scope: Construct, id: string, props: LambdaRestApiProps) {
     super(scope, id);
     throwIfViolations('LambdaRestApi', this, validateLambdaRestApiProps(props));
-    const name = deriveResourceName(TerraformStack.of(this).node.id, id, 128);
+    const name = deriveNameFor(this, 'LambdaRestApi', NAME_KINDS.restApi);
 
     const openApi = new TerraformLocal(this, 'OpenApi', openApiDocument(name, props.routes));
     const api = new ApiGatewayRestApi(this, 'RestApi', {

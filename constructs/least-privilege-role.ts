@@ -1,10 +1,12 @@
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { ITerraformDependable, Lazy } from 'cdktf';
+import { DefaultTokenResolver, ITerraformDependable, Lazy, StringConcat, Token, Tokenization } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { WILDCARD_RESOURCE_ACTIONS } from './internal/iam';
 import { fitName, normaliseName, shortHash } from './internal/naming';
+import { ensureNameCollisionCheck } from './internal/name-collisions';
+import { NAME_KINDS, deriveNameFor } from './internal/name-rules';
 import { Rule, checkRules, throwIfViolations } from './internal/validation';
 
 /** One Allow statement. Grants are built from these; there is no Deny and no `*` action. */
@@ -36,13 +38,61 @@ export interface LeastPrivilegeRoleProps {
   readonly assumedBy: string;
   /**
    * Use this role instead of creating one; statements are attached to it as an inline policy.
-   * @default a new role named after the construct path
+   * @default a new role named after the construct path (built to pass ROLE_NAME_RULES)
    */
   readonly existingRole?: ExistingRole;
 }
 
-const IAM_ROLE_NAME_MAX = 64;
 const IAM_POLICY_NAME_MAX = 128;
+/**
+ * The only resource ARNs with a wildcard segment a role accepts besides `*`:
+ * each names the actions it covers, the ARN shape, and why nothing narrower
+ * works. Everything else (`table/*`, `arn:aws:s3:::*`, `:*:`) is refused.
+ */
+export interface WildcardResourceAllowance {
+  readonly id: string;
+  readonly actions: readonly string[];
+  /** The resource ARN, with deploy-time parts written as the Terraform expressions they synthesize to. */
+  readonly resource: RegExp;
+  readonly reason: string;
+}
+
+export const WILDCARD_RESOURCE_ALLOWANCES: readonly WildcardResourceAllowance[] = [
+  {
+    id: 'log-streams-of-one-log-group',
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resource: /^\$\{aws_cloudwatch_log_group\.[A-Za-z0-9_-]+\.arn\}:\*$|^arn:[^*?:]+:logs:[^*?:]+:[^*?:]+:log-group:[^*?:]+:\*$/,
+    reason: 'log streams are created at run time with generated names; `<log group ARN>:*` covers the streams of that one group',
+  },
+  {
+    id: 'versions-of-one-function',
+    actions: ['lambda:InvokeFunction'],
+    resource: /^\$\{aws_lambda_function\.[A-Za-z0-9_-]+\.arn\}:\*$|^arn:[^*?:]+:lambda:[^*?:]+:[^*?:]+:function:[^*?:]+:\*$/,
+    reason: '`<function ARN>:*` covers the versions and aliases of that one function',
+  },
+  {
+    id: 'objects-in-one-bucket',
+    actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:AbortMultipartUpload'],
+    resource: /^\$\{aws_s3_bucket\.[A-Za-z0-9_-]+\.arn\}\/([^*?]*\/)?\*$|^arn:[^*?:]+:s3:::[^*?:/]+\/([^*?]*\/)?\*$/,
+    reason: 'object keys are data, not resources known at synth; `<bucket ARN>/*` (or `/<prefix>/*`) covers the objects of that one bucket',
+  },
+  {
+    id: 'api-gateway-account-log-groups',
+    actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+    resource: /^arn:[^*?:]+:logs:[^*?:]+:[^*?:]+:log-group:\*(:\*)?$/,
+    reason: 'API Gateway creates its execution log groups itself, named after API ids not known at synth (AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs)',
+  },
+];
+
+/**
+ * True when `resource` names no wildcard, or an allowance covers it for every
+ * one of `actions`. `resource` is read with its deploy-time parts resolved to
+ * Terraform expressions (see {@link LeastPrivilegeRole.addToPrincipalPolicy}).
+ */
+export function wildcardResourceAllowed(resource: string, actions: readonly string[]): boolean {
+  if (resource === '*' || !/[*?]/.test(resource)) return true;
+  return WILDCARD_RESOURCE_ALLOWANCES.some((allowance) => allowance.resource.test(resource) && actions.every((a) => allowance.actions.includes(a)));
+}
 
 export const STATEMENT_RULES: readonly Rule<PolicyStatement>[] = [
   {
@@ -68,6 +118,13 @@ export const STATEMENT_RULES: readonly Rule<PolicyStatement>[] = [
     requirement: `use resource "*" only for actions AWS requires it for (${[...WILDCARD_RESOURCE_ACTIONS].join(', ')})`,
     check: (s) => !s.resources.includes('*') || s.actions.every((action) => WILDCARD_RESOURCE_ACTIONS.has(action)),
     fix: 'scope the statement to the ARNs of the resources it uses',
+  },
+  {
+    id: 'iam/wildcard-resource-segment',
+    requirement: `name resource ARNs without wildcard segments ('table/*', ':*:'), except the allowances (${WILDCARD_RESOURCE_ALLOWANCES.map((a) => a.id).join(', ')})`,
+    check: (s) => s.resources.every((resource) => wildcardResourceAllowed(resource, s.actions)),
+    fix: 'grant on the exact ARNs the code uses (each index ARN rather than table/*), through the owning construct\'s grant methods',
+    pick: (s) => s.resources.filter((resource) => !wildcardResourceAllowed(resource, s.actions)),
   },
 ];
 
@@ -101,8 +158,9 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
           },
         ],
       });
+      ensureNameCollisionCheck(this);
       const role = new IamRole(this, 'Role', {
-        name: fitName(normaliseName(this.node.path, { allowedSeparators: '-_', separator: '-', keepCase: true }), IAM_ROLE_NAME_MAX, '-'),
+        name: deriveNameFor(this, 'LeastPrivilegeRole', NAME_KINDS.role),
         assumeRolePolicy: trust.json,
       });
       this.roleArn = role.arn;
@@ -129,7 +187,9 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
   }
 
   public addToPrincipalPolicy(statement: PolicyStatement): void {
-    throwIfViolations('LeastPrivilegeRole', this, checkRules(`statement ${statement.sid}`, statement, STATEMENT_RULES));
+    // Rules read ARNs as they synthesize (`${aws_dynamodb_table.x.arn}/index/*`), so a wildcard after a reference is seen.
+    const asSynthesized = { ...statement, resources: statement.resources.map((r) => resolvedText(this, r)) };
+    throwIfViolations('LeastPrivilegeRole', this, checkRules(`statement ${statement.sid}`, asSynthesized, STATEMENT_RULES));
     const existing = this.statements.get(statement.sid);
     if (existing && !sameStatement(existing, statement)) {
       throw new Error(
@@ -155,6 +215,12 @@ export function inlinePolicyName(path: string): string {
   const hash = shortHash(path);
   const readable = fitName(normaliseName(path, { allowedSeparators: '-_', separator: '-', keepCase: true }), IAM_POLICY_NAME_MAX - hash.length - 1, '-');
   return readable.length > 0 ? `${readable}-${hash}` : `policy-${hash}`;
+}
+
+function resolvedText(scope: IConstruct, value: string): string {
+  return Token.isUnresolved(value)
+    ? String(Tokenization.resolve(value, { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }))
+    : value;
 }
 
 function sameStatement(a: PolicyStatement, b: PolicyStatement): boolean {

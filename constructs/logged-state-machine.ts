@@ -7,31 +7,10 @@ import { ExistingRole, IGrantee, LeastPrivilegeRole, grantSid } from './least-pr
 import { UnreservedFunction } from './unreserved-function';
 import { LOG_DELIVERY_ACTIONS, XRAY_SAMPLING_ACTIONS, XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
-import { NameRule, guardDeployTimeName, validateName } from './internal/name-rules';
-import { deriveResourceName } from './internal/naming';
+import { NAME_KINDS, NameRule, STATE_MACHINE_NAME_RULES, deriveNameFor, guardDeployTimeName, validateName } from './internal/name-rules';
 import { Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
-export const STATE_MACHINE_NAME_RULES: readonly NameRule[] = [
-  {
-    id: 'state-machine-name/min-length',
-    requirement: 'not be empty',
-    fix: 'give a name, or omit stateMachineName and let LoggedStateMachine derive one',
-    constraint: { kind: 'minLength', min: 1 },
-    checkableWhenPartial: false,
-  },
-  {
-    id: 'state-machine-name/max-length',
-    requirement: 'be at most 80 characters long',
-    fix: 'shorten the name',
-    constraint: { kind: 'maxLength', max: 80 },
-  },
-  {
-    id: 'state-machine-name/charset',
-    requirement: "contain only letters, digits, '-' and '_'",
-    fix: 'replace other characters with "-"',
-    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9_-]*$' },
-  },
-];
+export { STATE_MACHINE_NAME_RULES };
 
 /** An existing role; its name is needed to attach the log-delivery policy to it. */
 export interface ExistingStateMachineRole {
@@ -239,9 +218,7 @@ export class LoggedStateMachine extends Construct implements IGrantee {
     });
     throwIfViolations('LoggedStateMachine', this, [...validateLoggedStateMachineProps(props), ...validateDefinition(resolvedDefinition)]);
 
-    const requestedName =
-      props.stateMachineName ??
-      deriveResourceName(stack.node.id, id, 80);
+    const requestedName = props.stateMachineName ?? deriveNameFor(this, 'LoggedStateMachine', NAME_KINDS.stateMachine);
     const { name, lifecycle } = guardDeployTimeName(this, 'LoggedStateMachine', 'state machine name', requestedName, STATE_MACHINE_NAME_RULES);
 
     this.logGroup = new CloudwatchLogGroup(this, 'LogGroup', {

@@ -6,75 +6,21 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { TerraformStack } from 'cdktf';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { NameRule, guardDeployTimeName, validateName } from './internal/name-rules';
-import { fitName, normaliseName } from './internal/naming';
+import { BUCKET_NAME_RULES, NAME_KINDS, derivationSpecOf, deriveNameFor, guardDeployTimeName, namePartsOf, validateName } from './internal/name-rules';
+import { deriveName } from './internal/naming';
+import { ensureNameCollisionCheck } from './internal/name-collisions';
 import { accountIdOf, regionOf } from './internal/stack-context';
 import { Rule, Violation, checkRules, throwIfViolations } from './internal/validation';
 
-/**
- * S3 general purpose bucket naming rules: the one table behind the synth
- * check, the partial check of names with deploy-time parts, and the plan-time
- * precondition.
- */
-export const BUCKET_NAME_RULES: readonly NameRule[] = [
-  {
-    id: 'bucket-name/min-length',
-    requirement: 'be at least 3 characters long',
-    fix: 'use a longer name',
-    constraint: { kind: 'minLength', min: 3 },
-    checkableWhenPartial: false,
-  },
-  {
-    id: 'bucket-name/max-length',
-    requirement: 'be at most 63 characters long',
-    fix: 'shorten the name, or omit bucketName and let SafeBucket derive one that fits',
-    constraint: { kind: 'maxLength', max: 63 },
-  },
-  {
-    id: 'bucket-name/charset',
-    requirement: "contain only lowercase letters, digits, '.' and '-'",
-    fix: 'lowercase the name and replace other characters with "-"',
-    constraint: { kind: 'matches', pattern: '^[a-z0-9.-]*$' },
-  },
-  {
-    id: 'bucket-name/edges',
-    requirement: 'start and end with a lowercase letter or a digit',
-    fix: 'remove the leading or trailing punctuation',
-    constraint: { kind: 'matches', pattern: '^[a-z0-9](.*[a-z0-9])?$' },
-  },
-  {
-    id: 'bucket-name/adjacent-punctuation',
-    requirement: "not contain '..', '.-' or '-.'",
-    fix: 'keep a letter or digit between dots and hyphens',
-    constraint: { kind: 'doesNotMatch', pattern: '[.][.]|[.]-|-[.]' },
-  },
-  {
-    id: 'bucket-name/not-ip-address',
-    requirement: 'not be formatted as an IPv4 address',
-    fix: 'use a name made of words',
-    constraint: { kind: 'doesNotMatch', pattern: '^[0-9]{1,3}([.][0-9]{1,3}){3}$' },
-    checkableWhenPartial: false,
-  },
-  {
-    id: 'bucket-name/reserved-prefix',
-    requirement: "not start with a prefix S3 reserves ('xn--', 'sthree-', 'amzn-s3-demo-')",
-    fix: 'choose another start for the name',
-    constraint: { kind: 'noPrefix', values: ['xn--', 'sthree-', 'amzn-s3-demo-'] },
-  },
-  {
-    id: 'bucket-name/reserved-suffix',
-    requirement: "not end with a suffix S3 reserves ('-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3')",
-    fix: 'choose another end for the name',
-    constraint: { kind: 'noSuffix', values: ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'] },
-  },
-];
+export { BUCKET_NAME_RULES };
 
-const BUCKET_NAME_MAX = 63;
-/** Worst case of the deploy-time parts of a derived name: a 12-digit account id and a 14-character region. */
-const ACCOUNT_ID_LENGTH = 12;
-const REGION_MAX_LENGTH = 14;
+/**
+ * Worst case of the deploy-time end of a derived name, `-<account id>-<region>`:
+ * a 12-digit account id and a 15-character region (`us-isof-south-1`).
+ */
+export const LONGEST_ACCOUNT_AND_REGION_SUFFIX = `-${'0'.repeat(12)}-us-isof-south-1`;
 
 export type BucketEncryption = { readonly type: 'SSE_S3' } | { readonly type: 'KMS'; readonly kmsKeyArn: string };
 
@@ -84,19 +30,22 @@ export interface SafeBucketProps {
    * at synth and never rewritten: a bad name is an error that says what to fix.
    * A name with deploy-time parts has its literal parts checked at synth and the
    * whole name checked by a Terraform precondition at plan.
-   * @default derived: `<namePrefix>-<purpose>-<account id>-<region>`, normalised
+   * @default derived: `<namePrefix>-<purpose>-<account id>-<region>`, built to pass
+   * {@link BUCKET_NAME_RULES} (see {@link deriveBucketNamePrefix})
    */
   readonly bucketName?: string;
   /**
    * Start of the derived name. It is normalised (lowercased, invalid characters
    * to '-', repeats collapsed, trimmed) and shortened with a hash when needed.
+   * It must be a literal: a deploy-time value cannot be normalised without
+   * rewriting it (give the whole name as `bucketName` instead).
    * Ignored when `bucketName` is given.
    * @default the stack name
    */
   readonly namePrefix?: string;
   /**
-   * What the bucket holds, e.g. `lambda-code`; part of the derived name.
-   * @default the construct id
+   * What the bucket holds, e.g. `lambda-code`; part of the derived name. A literal, like `namePrefix`.
+   * @default the construct's path within the stack (its id, for a construct made directly in the stack)
    */
   readonly purpose?: string;
   /**
@@ -133,17 +82,27 @@ export const BUCKET_PROPS_RULES: readonly Rule<SafeBucketProps>[] = [
     check: (p) => p.encryption?.type !== 'KMS' || p.encryption.kmsKeyArn.length > 0,
     fix: "pass encryption: { type: 'KMS', kmsKeyArn: key.arn }",
   },
+  ...(['namePrefix', 'purpose'] as const).map(
+    (field): Rule<SafeBucketProps> => ({
+      id: 'bucket/literal-name-part',
+      field,
+      pick: (p) => p[field],
+      requirement: 'be a literal string: a deploy-time value would have to be rewritten (lowercased) to derive a valid name',
+      check: (p) => p[field] === undefined || !Token.isUnresolved(p[field]),
+      fix: 'give the whole name as bucketName instead: its literal parts are checked at synth and the resolved name at plan',
+    }),
+  ),
 ];
 
 /**
- * The literal part of a derived bucket name: normalised, and shortened with a
- * hash so the whole name fits 63 characters even with a 12-digit account id
- * and a 14-character region.
+ * The literal part of a derived bucket name, built to pass
+ * {@link BUCKET_NAME_RULES} with any account id and region after it: lowercase,
+ * never starting with a reserved prefix, never empty (a hash of `hashSeed`
+ * stands in for characters normalisation drops), and cut with a hash so the
+ * whole name fits 63 characters with a 12-digit account id and a 15-character region.
  */
-export function deriveBucketNamePrefix(namePrefix: string, purpose: string): string {
-  const normalised = normaliseName(`${namePrefix}-${purpose}`, { allowedSeparators: '-', separator: '-' });
-  const room = BUCKET_NAME_MAX - (1 + ACCOUNT_ID_LENGTH) - (1 + REGION_MAX_LENGTH);
-  return fitName(normalised, room, '-');
+export function deriveBucketNamePrefix(namePrefix: string, purpose: string, hashSeed = `${namePrefix}/${purpose}`): string {
+  return deriveName(derivationSpecOf(NAME_KINDS.bucket), [namePrefix, purpose], hashSeed, { sample: LONGEST_ACCOUNT_AND_REGION_SUFFIX });
 }
 
 export function validateSafeBucketProps(props: SafeBucketProps): Violation[] {
@@ -172,13 +131,9 @@ export class SafeBucket extends Construct {
     super(scope, id);
     throwIfViolations('SafeBucket', this, validateSafeBucketProps(props));
 
-    const requestedName =
-      props.bucketName ??
-      [
-        deriveBucketNamePrefix(props.namePrefix ?? TerraformStack.of(this).node.id, props.purpose ?? id),
-        accountIdOf(this),
-        regionOf(this),
-      ].join('-');
+    ensureNameCollisionCheck(this);
+
+    const requestedName = props.bucketName ?? `${this.derivedNamePrefix(props)}-${accountIdOf(this)}-${regionOf(this)}`;
 
     const { name, lifecycle } = guardDeployTimeName(this, 'SafeBucket', 'bucket name', requestedName, BUCKET_NAME_RULES);
     this.bucket = new S3Bucket(this, 'Bucket', {
@@ -248,4 +203,9 @@ export class SafeBucket extends Construct {
     });
   }
 
+  private derivedNamePrefix(props: SafeBucketProps): string {
+    const [stackName, ...pathInStack] = namePartsOf(this);
+    const parts = [props.namePrefix ?? stackName, ...(props.purpose !== undefined ? [props.purpose] : pathInStack)];
+    return deriveNameFor(this, 'SafeBucket', NAME_KINDS.bucket, { parts, suffix: { sample: LONGEST_ACCOUNT_AND_REGION_SUFFIX } });
+  }
 }

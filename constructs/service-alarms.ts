@@ -8,7 +8,7 @@ import { EncryptedTopic } from './encrypted-topic';
 import { LambdaRestApi } from './lambda-rest-api';
 import { LoggedStateMachine } from './logged-state-machine';
 import { UnreservedFunction } from './unreserved-function';
-import { deriveResourceName } from './internal/naming';
+import { NAME_KINDS, deriveNameFor } from './internal/name-rules';
 import { accountIdOf } from './internal/stack-context';
 import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
@@ -284,7 +284,7 @@ export class ServiceAlarms extends Construct {
 
   private alarmName(spec: AlarmSpec): string {
     // Alarm names allow up to 255 characters; keep the metric name readable at the end.
-    return deriveResourceName(TerraformStack.of(this).node.id, `${spec.watched.node.id}-${spec.metricName}`, 255);
+    return deriveNameFor(this, 'ServiceAlarms', NAME_KINDS.alarm, { parts: [TerraformStack.of(this).node.id, spec.watched.node.id, spec.metricName] });
   }
 
   private createAlarm(spec: AlarmSpec, period: number, evaluationPeriods: number): CloudwatchMetricAlarm {

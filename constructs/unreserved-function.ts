@@ -2,7 +2,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
-import { AssetType, Fn, TerraformAsset, TerraformStack, Token } from 'cdktf';
+import { AssetType, Fn, TerraformAsset, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { existsSync } from 'fs';
 import { IGrantee, LeastPrivilegeRole, PolicyStatement, grantSid } from './least-privilege-role';
@@ -12,8 +12,8 @@ import { LambdaConcurrencyGuard } from './internal/concurrency-budget';
 import { XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_NODE_RUNTIME, SupportedNodeRuntime, esbuildTargetFor, runtimeProblem, supportedRuntimes } from './internal/lambda-runtimes';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
-import { NameRule, guardDeployTimeName, validateName } from './internal/name-rules';
-import { deriveResourceName } from './internal/naming';
+import { FUNCTION_NAME_RULES, LOG_GROUP_NAME_RULES, NAME_KINDS, deriveNameFor, guardDeployTimeName, validateName } from './internal/name-rules';
+import { ensureNameCollisionCheck } from './internal/name-collisions';
 import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
 // The concurrency budget is a stack-wide setting and check; re-exported here, where users look for it.
@@ -29,30 +29,47 @@ export {
   configureLambdaConcurrency,
 } from './internal/concurrency-budget';
 
-export const FUNCTION_NAME_RULES: readonly NameRule[] = [
-  {
-    id: 'function-name/min-length',
-    requirement: 'not be empty',
-    fix: 'give a name, or omit functionName and let UnreservedFunction derive one',
-    constraint: { kind: 'minLength', min: 1 },
-    checkableWhenPartial: false,
-  },
-  {
-    id: 'function-name/max-length',
-    requirement: 'be at most 64 characters long',
-    fix: 'shorten the name, or omit functionName and let UnreservedFunction derive one that fits',
-    constraint: { kind: 'maxLength', max: 64 },
-  },
-  {
-    id: 'function-name/charset',
-    requirement: "contain only letters, digits, '-' and '_'",
-    fix: 'replace other characters with "-"',
-    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9_-]*$' },
-  },
+export { FUNCTION_NAME_RULES };
+
+/**
+ * The keys Lambda sets itself and refuses in a function's configuration, as
+ * listed in the Lambda developer guide ("Defined runtime environment
+ * variables"). Other `AWS_*` names, such as `AWS_LAMBDA_EXEC_WRAPPER` or
+ * `AWS_XRAY_CONTEXT_MISSING`, may be set.
+ */
+export const LAMBDA_RESERVED_ENVIRONMENT_VARIABLES: readonly string[] = [
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
 ];
+
+/** The key format the Lambda API accepts: a letter, then letters, digits and '_' (two characters at least). */
+const ENVIRONMENT_KEY_PATTERN = /^[A-Za-z][A-Za-z0-9_]+$/;
 
 /** Environment variable names that suggest a secret: secrets belong in Secrets Manager or SSM, passed by ARN. */
 const SECRET_LIKE_NAME = /(SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|ACCESS_KEY|TOKEN)/i;
+/** Names that point at a secret rather than hold it: the fix the secret rule recommends. */
+const SECRET_REFERENCE_NAME = /_(ARN|NAME|ID|PARAMETER)$/i;
+
+/** True when an environment variable name looks like it holds a secret (and does not just point at one). */
+export function looksLikeSecret(name: string): boolean {
+  return SECRET_LIKE_NAME.test(name) && !SECRET_REFERENCE_NAME.test(name);
+}
 
 export interface UnreservedFunctionProps {
   /** TypeScript (or JavaScript) entry file; it must export `handler`. Bundled with esbuild at synth. */
@@ -61,7 +78,8 @@ export interface UnreservedFunctionProps {
   readonly codeBucket: SafeBucket;
   /**
    * The exact function name; validated, never rewritten.
-   * @default `<stack name>-<construct id>`, normalised and shortened with a hash when over 64 characters
+   * @default `<stack name>-<path in the stack>`, built to pass FUNCTION_NAME_RULES (normalised, a hash
+   * added when characters were dropped or the name is over 64 characters)
    */
   readonly functionName?: string;
   /**
@@ -159,18 +177,26 @@ const PROPS_RULES: readonly Rule<UnreservedFunctionProps>[] = [
   {
     id: 'function/environment-names',
     field: 'environment',
-    pick: (p) => Object.keys(p.environment ?? {}),
-    requirement: 'name environment variables with letters, digits and "_", starting with a letter, and not starting with AWS_',
-    check: (p) => Object.keys(p.environment ?? {}).every((k) => /^[A-Za-z][A-Za-z0-9_]*$/.test(k) && !k.startsWith('AWS_')),
-    fix: 'rename the variable (AWS_ names are reserved by the Lambda runtime)',
+    pick: (p) => Object.keys(p.environment ?? {}).filter((k) => !ENVIRONMENT_KEY_PATTERN.test(k)),
+    requirement: 'name environment variables as Lambda accepts: a letter, then letters, digits and "_" (at least two characters)',
+    check: (p) => Object.keys(p.environment ?? {}).every((k) => ENVIRONMENT_KEY_PATTERN.test(k)),
+    fix: 'rename the variable',
+  },
+  {
+    id: 'function/environment-reserved',
+    field: 'environment',
+    pick: (p) => Object.keys(p.environment ?? {}).filter((k) => LAMBDA_RESERVED_ENVIRONMENT_VARIABLES.includes(k)),
+    requirement: `not set a variable the Lambda runtime sets itself (${LAMBDA_RESERVED_ENVIRONMENT_VARIABLES.join(', ')})`,
+    check: (p) => Object.keys(p.environment ?? {}).every((k) => !LAMBDA_RESERVED_ENVIRONMENT_VARIABLES.includes(k)),
+    fix: 'rename the variable; read the runtime\'s value (process.env.AWS_REGION, ...) in the code instead',
   },
   {
     id: 'function/no-secrets-in-environment',
     field: 'environment',
-    pick: (p) => Object.keys(p.environment ?? {}),
+    pick: (p) => Object.keys(p.environment ?? {}).filter(looksLikeSecret),
     requirement: 'not pass secrets in environment variables (names like *_SECRET, *_PASSWORD, *_TOKEN, *_API_KEY)',
-    check: (p) => Object.keys(p.environment ?? {}).every((k) => !SECRET_LIKE_NAME.test(k)),
-    fix: 'store the secret in Secrets Manager or SSM Parameter Store and pass its ARN or name instead',
+    check: (p) => !Object.keys(p.environment ?? {}).some(looksLikeSecret),
+    fix: 'store the secret in Secrets Manager or SSM Parameter Store and pass a reference: a name ending in _ARN, _NAME, _ID or _PARAMETER (e.g. DB_SECRET_ARN) is accepted',
   },
 ];
 
@@ -217,13 +243,15 @@ export class UnreservedFunction extends Construct implements IGrantee {
     LambdaConcurrencyGuard.of(this);
 
     const runtime = props.runtime ?? DEFAULT_NODE_RUNTIME;
-    const requestedName =
-      props.functionName ??
-      deriveResourceName(TerraformStack.of(this).node.id, id, 64);
+    ensureNameCollisionCheck(this);
+    const requestedName = props.functionName ?? deriveNameFor(this, 'UnreservedFunction', NAME_KINDS.function);
     const { name, lifecycle } = guardDeployTimeName(this, 'UnreservedFunction', 'function name', requestedName, FUNCTION_NAME_RULES);
+    const logGroupName = `/aws/lambda/${name}`;
+    // A valid function name always makes a valid log group name; checked anyway, from the one rule table.
+    throwIfViolations('UnreservedFunction', this, validateName('log group name', logGroupName, LOG_GROUP_NAME_RULES));
 
     this.logGroup = new CloudwatchLogGroup(this, 'LogGroup', {
-      name: `/aws/lambda/${name}`,
+      name: logGroupName,
       retentionInDays: props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     });
 

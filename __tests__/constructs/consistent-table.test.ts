@@ -234,3 +234,58 @@ describe('ConsistentTable index projections', () => {
     expect(errorOf(() => new ConsistentTable(stack, 'Jobs', { schema: bad }))).toContain('[table-keys/projected-attribute-limit]');
   });
 });
+
+describe('ConsistentTable with a customer-managed key', () => {
+  const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  it.each([
+    ['grantReadData', (table: ConsistentTable, role: LeastPrivilegeRole) => table.grantReadData(role)],
+    ['grantWriteData', (table: ConsistentTable, role: LeastPrivilegeRole) => table.grantWriteData(role)],
+    ['grant()', (table: ConsistentTable, role: LeastPrivilegeRole) => table.grant(role, 'dynamodb:GetItem')],
+  ])('%s also grants kms:Decrypt and kms:GenerateDataKey on that key, and only on it', (_how, grant) => {
+    const { stack } = newStack();
+    const table = new ConsistentTable(stack, 'Jobs', { schema: jobsSchema, kmsKeyArn: KEY_ARN });
+    const role = new LeastPrivilegeRole(stack, 'Worker', { assumedBy: 'lambda.amazonaws.com' });
+    grant(table, role);
+    expect(role.grantedStatements.find((s) => s.sid === 'UseKeyJobs')).toEqual({
+      sid: 'UseKeyJobs',
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [KEY_ARN],
+    });
+    expect(onlyResource(synth(stack).json, 'aws_dynamodb_table').server_side_encryption).toEqual({ enabled: true, kms_key_arn: KEY_ARN });
+  });
+
+  it('grants nothing on KMS with the AWS managed key', () => {
+    const { stack } = newStack();
+    const table = new ConsistentTable(stack, 'Jobs', { schema: jobsSchema });
+    const role = new LeastPrivilegeRole(stack, 'Worker', { assumedBy: 'lambda.amazonaws.com' });
+    table.grantReadWriteData(role);
+    expect(role.grantedStatements.flatMap((s) => s.actions).filter((a) => a.startsWith('kms:'))).toEqual([]);
+  });
+});
+
+describe('ConsistentTable derived names', () => {
+  it.each([
+    ['a one-letter stack and id', 'a', 'b'],
+    ['a non-ASCII stack', '日本', 'Jobs'],
+    ['a non-ASCII id', 'TapStack', '仕事'],
+    ['a punctuation-only id', 'A', '!!'],
+  ])('derives a valid name of at least 3 characters from %s', (_what, stackName, id) => {
+    const { stack } = newStack(stackName);
+    new ConsistentTable(stack, id, { schema: jobsSchema });
+    const name = onlyResource(synth(stack).json, 'aws_dynamodb_table').name as string;
+    expect(name.length).toBeGreaterThanOrEqual(3);
+    expect(name).toMatch(/^[A-Za-z0-9_.-]+$/);
+  });
+
+  it('keeps the derived name of a table made directly in the stack', () => {
+    const { stack } = newStack();
+    new ConsistentTable(stack, 'Jobs', { schema: jobsSchema });
+    expect(onlyResource(synth(stack).json, 'aws_dynamodb_table').name).toBe('TapStack-Jobs');
+  });
+
+  it('still refuses an explicit name of 1-2 characters', () => {
+    const { stack } = newStack();
+    expect(errorOf(() => new ConsistentTable(stack, 'Jobs', { schema: jobsSchema, tableName: 'ab' }))).toContain('[table-name/min-length]');
+  });
+});

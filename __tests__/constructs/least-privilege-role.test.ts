@@ -1,4 +1,5 @@
-import { LeastPrivilegeRole } from '../../constructs/least-privilege-role';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { LeastPrivilegeRole, WILDCARD_RESOURCE_ALLOWANCES } from '../../constructs/least-privilege-role';
 import { errorOf, newStack, synth } from '../helpers/stacks';
 
 function role() {
@@ -25,6 +26,46 @@ describe('LeastPrivilegeRole', () => {
     const message = errorOf(() => worker.addToPrincipalPolicy(statement));
     expect(message).toContain(`[${ruleId}]`);
     expect(message).toContain("LeastPrivilegeRole at 'TapStack/Worker'");
+  });
+
+  it.each([
+    ['a table wildcard', ['dynamodb:GetItem'], 'arn:aws:dynamodb:us-east-1:123456789012:table/*'],
+    ['every index of a table', ['dynamodb:Query'], 'arn:aws:dynamodb:us-east-1:123456789012:table/jobs/index/*'],
+    ['a wildcard region', ['dynamodb:GetItem'], 'arn:aws:dynamodb:*:123456789012:table/jobs'],
+    ['every bucket', ['s3:GetObject'], 'arn:aws:s3:::*'],
+    ['every log group, for a non-log action', ['s3:GetObject'], 'arn:aws:logs:us-east-1:123456789012:log-group:*'],
+    ['every function', ['lambda:InvokeFunction'], 'arn:aws:lambda:us-east-1:123456789012:function:*'],
+    ['a ? wildcard', ['sns:Publish'], 'arn:aws:sns:us-east-1:123456789012:topic-?'],
+    ['log streams, for an action outside the allowance', ['logs:DeleteLogGroup'], 'arn:aws:logs:us-east-1:123456789012:log-group:g:*'],
+  ])('refuses a resource ARN with a wildcard segment: %s', (_what, actions, resource) => {
+    const { role: worker } = role();
+    const message = errorOf(() => worker.addToPrincipalPolicy({ sid: 'Wild', actions, resources: [resource] }));
+    expect(message).toContain('[iam/wildcard-resource-segment]');
+    expect(message).toContain(resource);
+  });
+
+  it('refuses a wildcard after a deploy-time ARN, as it will synthesize', () => {
+    const { stack, role: worker } = role();
+    const table = new DynamodbTable(stack, 'T', { name: 't', hashKey: 'pk', attribute: [{ name: 'pk', type: 'S' }] });
+    const message = errorOf(() => worker.addToPrincipalPolicy({ sid: 'Indexes', actions: ['dynamodb:Query'], resources: [`${table.arn}/index/*`] }));
+    expect(message).toContain('[iam/wildcard-resource-segment]');
+    expect(message).toContain('${aws_dynamodb_table.T.arn}/index/*');
+  });
+
+  it.each(WILDCARD_RESOURCE_ALLOWANCES.map((a) => [a.id, a] as const))('states why the allowance %s exists', (_id, allowance) => {
+    expect(allowance.reason.length).toBeGreaterThan(20);
+    expect(allowance.actions.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['the streams of one log group', ['logs:CreateLogStream', 'logs:PutLogEvents'], 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:*'],
+    ['the versions of one function', ['lambda:InvokeFunction'], 'arn:aws:lambda:us-east-1:123456789012:function:f:*'],
+    ['the objects of one bucket', ['s3:GetObject', 's3:PutObject'], 'arn:aws:s3:::b/*'],
+    ['the objects under a prefix', ['s3:GetObject'], 'arn:aws:s3:::b/exports/*'],
+    ['API Gateway account log groups', ['logs:CreateLogGroup', 'logs:PutLogEvents'], 'arn:aws:logs:us-east-1:123456789012:log-group:*'],
+  ])('accepts a wildcard segment an allowance covers: %s', (_what, actions, resource) => {
+    const { role: worker } = role();
+    expect(() => worker.addToPrincipalPolicy({ sid: 'Allowed', actions, resources: [resource] })).not.toThrow();
   });
 
   it('lets * resources through only for actions AWS requires them for', () => {

@@ -83,13 +83,21 @@ describe('SafeBucket name guard (seed failure 1)', () => {
 });
 
 describe('deriveBucketNamePrefix', () => {
-  it('normalises case, invalid characters, repeats and edges', () => {
-    expect(deriveBucketNamePrefix('--TapStack__Prod', 'Lambda Code!!')).toBe('tapstack-prod-lambda-code');
+  it('normalises case, separators, repeats and edges', () => {
+    expect(deriveBucketNamePrefix('--TapStack__Prod', 'Lambda Code..')).toBe('tapstack-prod-lambda-code');
   });
 
-  it('leaves room for a 12-digit account id and a 14-character region within 63 characters', () => {
-    const prefix = deriveBucketNamePrefix('A'.repeat(80), 'lambda-code');
-    expect(prefix.length + 1 + 12 + 1 + 14).toBeLessThanOrEqual(63);
+  it('adds a hash of the input when normalisation drops characters, so the dropped part still tells names apart', () => {
+    expect(deriveBucketNamePrefix('TapStack', 'Lambda Code!!')).toMatch(/^tapstack-lambda-code-[0-9a-f]{8}$/);
+    expect(deriveBucketNamePrefix('TapStack', 'données')).not.toBe(deriveBucketNamePrefix('TapStack', 'donnàes'));
+  });
+
+  it('leaves room for a 12-digit account id and a 15-character region (us-isof-south-1) within 63 characters', () => {
+    for (const length of [33, 34, 35, 80]) {
+      const prefix = deriveBucketNamePrefix('a'.repeat(length), 'lambda-code');
+      expect(`${prefix}-123456789012-us-isof-south-1`.length).toBeLessThanOrEqual(63);
+    }
+    expect(deriveBucketNamePrefix('a'.repeat(21), 'b'.repeat(12))).toHaveLength(34);
   });
 
   it('keeps two long names that share a start distinct', () => {
@@ -144,5 +152,60 @@ describe('SafeBucket secure defaults', () => {
     const rule = onlyResource(synth(kmsStack).json, 'aws_s3_bucket_server_side_encryption_configuration').rule[0];
     expect(rule.apply_server_side_encryption_by_default).toEqual({ sse_algorithm: 'aws:kms', kms_master_key_id: 'arn:aws:kms:us-east-1:123456789012:key/abc' });
     expect(rule.bucket_key_enabled).toBe(true);
+  });
+});
+
+describe('SafeBucket derived names (regressions)', () => {
+  const literalPartOf = (stack: ReturnType<typeof newStack>['stack']) => {
+    const local = Object.entries(synth(stack).json.locals ?? {}).find(([key]) => key.includes('ResolvedName'))?.[1] as string;
+    return local.replace('-${data.aws_caller_identity.CallerIdentity.account_id}-${data.aws_region.Region.name}', '');
+  };
+
+  it('does not start with the reserved prefix sthree- for a stack named sthree', () => {
+    const { stack } = newStack('sthree');
+    new SafeBucket(stack, 'Data');
+    const literal = literalPartOf(stack);
+    expect(literal).not.toMatch(/^sthree-/);
+    expect(literal).toMatch(/^[0-9a-f]{8}-sthree-data$/);
+  });
+
+  it("does not start with the reserved prefix amzn-s3-demo- for namePrefix 'amzn-s3-demo'", () => {
+    const { stack } = newStack();
+    new SafeBucket(stack, 'Data', { namePrefix: 'amzn-s3-demo' });
+    expect(literalPartOf(stack)).not.toMatch(/^amzn-s3-demo-/);
+  });
+
+  it.each([
+    ['a non-ASCII stack', '日本', 'Data'],
+    ['a non-ASCII id', 'TapStack', 'データ'],
+    ['a non-ASCII stack and id', '日本', 'データ'],
+  ])('never gives an empty literal part for %s', (_what, stackName, id) => {
+    const { stack } = newStack(stackName);
+    new SafeBucket(stack, id);
+    const literal = literalPartOf(stack);
+    expect(literal).toMatch(/^([a-z0-9-]*-)?[0-9a-f]{8}$/);
+  });
+
+  it('fits 63 characters with a 12-digit account and a 15-character region, for a very long stack name', () => {
+    const { stack } = newStack(`Team${'Platform'.repeat(10)}`);
+    new SafeBucket(stack, 'LambdaCode', { purpose: 'lambda-code' });
+    expect(`${literalPartOf(stack)}-123456789012-us-isof-south-1`.length).toBeLessThanOrEqual(63);
+  });
+
+  it.each(['namePrefix', 'purpose'] as const)('refuses a deploy-time value in %s instead of lowercasing the token', (field) => {
+    const { stack } = newStack();
+    const value = new TerraformVariable(stack, 'env', { type: 'string' }).stringValue;
+    const message = errorOf(() => new SafeBucket(stack, 'Data', { [field]: value }));
+    expect(message).toContain('[bucket/literal-name-part]');
+    expect(message).toContain(field);
+    expect(message).toContain('give the whole name as bucketName');
+  });
+
+  it('still takes a deploy-time value through bucketName, checked at plan, never rewritten', () => {
+    const { stack } = newStack();
+    const env = new TerraformVariable(stack, 'env', { type: 'string' }).stringValue;
+    new SafeBucket(stack, 'Data', { bucketName: `acme-${env}-data` });
+    const local = Object.entries(synth(stack).json.locals ?? {}).find(([key]) => key.includes('ResolvedName'))?.[1];
+    expect(local).toBe('acme-${var.env}-data');
   });
 });

@@ -1,12 +1,18 @@
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { unzipSync, zipSync } from 'fflate';
-import { readFileSync } from 'fs';
+import { buildSync } from 'esbuild';
+import { unzipSync } from 'fflate';
+import { mkdtempSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { SafeBucket } from '../../constructs/safe-bucket';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import { Construct } from 'constructs';
 import {
   ACCOUNT_CONCURRENCY_CONTEXT_KEY,
+  LAMBDA_RESERVED_ENVIRONMENT_VARIABLES,
   QUOTA_LOOKUP_CONTEXT_KEY,
+  looksLikeSecret,
   UnreservedFunction,
   UnreservedFunctionProps,
   checkConcurrencyBudget,
@@ -15,6 +21,32 @@ import {
 import { esbuildRunCount } from '../../constructs/internal/bundling';
 import { NODE_RUNTIMES } from '../../constructs/internal/lambda-runtimes';
 import { ECHO_ENTRY, errorOf, newStack, onlyResource, synth } from '../helpers/stacks';
+
+const SDK_ENTRY = '__tests__/fixtures/sdk-handler.ts';
+
+/**
+ * One synth with freshly loaded modules (so the per-process bundle cache is
+ * empty) and a fresh temp folder (so the zip is written again, not found).
+ */
+function synthInFreshModuleState(): { zipPath: string; s3Key: string; sourceCodeHash: string } {
+  const freshTmp = mkdtempSync(join(tmpdir(), 'zip-determinism-'));
+  let result: { zipPath: string; s3Key: string; sourceCodeHash: string } | undefined;
+  jest.isolateModules(() => {
+    jest.doMock('os', () => ({ ...jest.requireActual('os'), tmpdir: () => freshTmp }));
+    const cdktf = require('cdktf') as typeof import('cdktf');
+    const { AwsProvider } = require('@cdktf/provider-aws/lib/provider') as typeof import('@cdktf/provider-aws/lib/provider');
+    const bucketModule = require('../../constructs/safe-bucket') as typeof import('../../constructs/safe-bucket');
+    const fnModule = require('../../constructs/unreserved-function') as typeof import('../../constructs/unreserved-function');
+    const stack = new cdktf.TerraformStack(cdktf.Testing.app(), 'TapStack');
+    new AwsProvider(stack, 'aws', { region: 'us-east-1' });
+    const codeBucket = new bucketModule.SafeBucket(stack, 'Code');
+    const fn = new fnModule.UnreservedFunction(stack, 'Fn', { entry: SDK_ENTRY, codeBucket });
+    const lambda = Object.values(JSON.parse(cdktf.Testing.synth(stack)).resource.aws_lambda_function)[0] as Record<string, string>;
+    result = { zipPath: fn.bundle.zipPath, s3Key: lambda.s3_key, sourceCodeHash: lambda.source_code_hash };
+  });
+  jest.dontMock('os');
+  return result!;
+}
 
 function stackWithBucket(context: Record<string, unknown> = {}) {
   const { stack } = newStack('TapStack', context);
@@ -323,6 +355,83 @@ describe('UnreservedFunction props guard', () => {
   });
 });
 
+describe('UnreservedFunction environment variables', () => {
+  it.each(LAMBDA_RESERVED_ENVIRONMENT_VARIABLES.map((name) => [name]))('refuses %s, which the Lambda runtime sets itself', (name) => {
+    const { fn } = stackWithBucket();
+    const message = errorOf(() => fn('Env', { environment: { [name]: 'x' } }));
+    expect(message).toMatch(/\[function\/environment-(reserved|names)\]/);
+    expect(message).toContain(name);
+  });
+
+  it('refuses the four non-AWS_ reserved names by the reserved-list rule, whatever the key format rule says', () => {
+    for (const name of ['LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR', '_HANDLER', '_X_AMZN_TRACE_ID']) {
+      const { fn } = stackWithBucket();
+      expect(errorOf(() => fn('Env', { environment: { [name]: 'x' } }))).toContain('[function/environment-reserved]');
+    }
+  });
+
+  it('accepts the AWS_ names Lambda lets you set, and references to secrets', () => {
+    const { stack, fn } = stackWithBucket();
+    const environment = {
+      AWS_LAMBDA_EXEC_WRAPPER: '/opt/wrapper',
+      AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+      AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+      DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db',
+      API_TOKEN_PARAMETER: '/app/api-token',
+      SIGNING_KEY_SECRET_NAME: 'signing-key',
+      PRIVATE_KEY_ID: 'k1',
+    };
+    fn('Env', { environment });
+    expect(onlyResource(synth(stack).json, 'aws_lambda_function').environment.variables).toEqual(environment);
+  });
+
+  it.each(['DB_PASSWORD', 'API_KEY', 'GITHUB_TOKEN', 'CLIENT_SECRET', 'DB_SECRET_ARN_VALUE'])('refuses %s, which looks like it holds a secret', (name) => {
+    const { fn } = stackWithBucket();
+    const message = errorOf(() => fn('Env', { environment: { [name]: 'x' } }));
+    expect(message).toContain('[function/no-secrets-in-environment]');
+    expect(message).toContain('DB_SECRET_ARN');
+  });
+
+  it('refuses keys Lambda does not accept, naming only the bad ones', () => {
+    const { fn } = stackWithBucket();
+    const message = errorOf(() => fn('Env', { environment: { GOOD: '1', '1BAD': '2', 'BAD-DASH': '3', X: '4' } }));
+    expect(message).toContain('[function/environment-names] environment ["1BAD","BAD-DASH","X"]');
+  });
+
+  it('matches the looksLikeSecret rule the README states', () => {
+    expect(looksLikeSecret('DB_SECRET_ARN')).toBe(false);
+    expect(looksLikeSecret('DB_SECRET')).toBe(true);
+  });
+});
+
+describe('UnreservedFunction derived names', () => {
+  it.each([
+    ['a non-ASCII stack', '日本', 'Processing'],
+    ['a non-ASCII id', 'TapStack', '処理'],
+    ['a non-ASCII stack and id', '日本', '処理'],
+  ])('never derives an empty function name or a role named "Role" from %s', (_what, stackName, id) => {
+    const { stack } = newStack(stackName);
+    new UnreservedFunction(stack, id, { entry: ECHO_ENTRY, codeBucket: new SafeBucket(stack, 'Code', { namePrefix: 'code' }) });
+    const { json } = synth(stack);
+    const functionName = onlyResource(json, 'aws_lambda_function').function_name as string;
+    expect(functionName).toMatch(/^[A-Za-z0-9_-]*[0-9a-f]{8}$/);
+    expect(onlyResource(json, 'aws_cloudwatch_log_group').name).toBe(`/aws/lambda/${functionName}`);
+    const roleName = onlyResource(json, 'aws_iam_role').name as string;
+    expect(roleName).not.toBe('Role');
+    expect(roleName).toMatch(/-[0-9a-f]{8}$/);
+  });
+
+  it('derives different names for one id under two parents', () => {
+    const { stack } = newStack();
+    const codeBucket = new SafeBucket(stack, 'Code');
+    for (const team of ['Billing', 'Search']) {
+      new UnreservedFunction(new Construct(stack, team), 'Worker', { entry: ECHO_ENTRY, codeBucket });
+    }
+    const names = Object.values(synth(stack).json.resource.aws_lambda_function).map((f) => f.function_name);
+    expect(names.sort()).toEqual(['TapStack-Billing-Worker', 'TapStack-Search-Worker']);
+  });
+});
+
 describe('UnreservedFunction defaults', () => {
   const { stack, fn } = stackWithBucket();
   fn('Processing', { environment: { TABLE_NAME: 'jobs' } });
@@ -387,18 +496,37 @@ describe('UnreservedFunction bundling', () => {
     expect(Object.keys(synth(stack).json.resource.aws_s3_object)).toHaveLength(1);
   });
 
-  it('zips the bundle deterministically, with index.js at the root', () => {
+  it('zips the bundle with index.js at the root', () => {
     const { fn } = stackWithBucket();
     const bundle = fn('Processing').bundle;
-    const zip = readFileSync(bundle.zipPath);
-    expect(Object.keys(unzipSync(zip))).toEqual(['index.js']);
-    const again = zipSync({ 'index.js': [unzipSync(zip)['index.js'], { mtime: new Date('1980-01-01T00:00:00Z') }] }, { level: 9 });
-    expect(Buffer.from(again).equals(zip)).toBe(true);
+    expect(Object.keys(unzipSync(readFileSync(bundle.zipPath)))).toEqual(['index.js']);
   });
 
-  it('keeps @aws-sdk out of the bundle and minifies it', () => {
+  it('gives the same code the same zip and asset hash in two separate synths (fresh bundle cache and folder each)', () => {
+    const first = synthInFreshModuleState();
+    const second = synthInFreshModuleState();
+    expect(second.zipPath).not.toBe(first.zipPath); // rebuilt and re-zipped, not reused
+    expect(readFileSync(second.zipPath).equals(readFileSync(first.zipPath))).toBe(true);
+    expect(first.s3Key).toMatch(/^lambda\/[0-9A-F]{32}\.zip$/i);
+    expect(second.s3Key).toBe(first.s3Key);
+    expect(second.sourceCodeHash).toBe(first.sourceCodeHash);
+  });
+
+  it('keeps @aws-sdk out of a handler that imports it, and minifies the rest', () => {
     const { fn } = stackWithBucket();
-    const bundle = fn('Processing').bundle;
-    expect(bundle.bytes).toBeLessThan(2_000);
+    const code = readFileSync(join(fn('Sdk', { entry: SDK_ENTRY }).bundle.dir, 'index.js'), 'utf8');
+    // Left as runtime requires of the SDK the Node.js runtime ships...
+    expect(code).toMatch(/require\("@aws-sdk\/client-dynamodb"\)/);
+    expect(code).toMatch(/require\("@aws-sdk\/lib-dynamodb"\)/);
+    // ...and none of its code inlined (the SDK's own dependencies would come with it).
+    expect(code).not.toMatch(/@smithy|serializeAws_json|DynamoDBServiceException/);
+    // Minified: local names are gone and there is no indentation.
+    expect(code).not.toContain('itemReadByTheFixtureHandler');
+    expect(code).not.toContain('documentClientForTheFixtureTable');
+    expect(code).not.toMatch(/\n {2}/);
+    // The same entry with the SDK inlined is orders of magnitude larger: the size bound can fail.
+    const inlined = buildSync({ entryPoints: [SDK_ENTRY], bundle: true, platform: 'node', format: 'cjs', minify: true, write: false, logLevel: 'silent' });
+    expect(inlined.outputFiles[0].contents.byteLength).toBeGreaterThan(100_000);
+    expect(Buffer.byteLength(code)).toBeLessThan(2_000);
   });
 });

@@ -1,6 +1,7 @@
-import { Fn, IResolvable, Op, Precondition, TerraformLocal, Token, Tokenization } from 'cdktf';
-import { Construct } from 'constructs';
-import { Rule, Violation, checkRules } from './validation';
+import { Fn, IResolvable, Op, Precondition, TerraformLocal, TerraformStack, Token, Tokenization } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { DeployTimeSuffix, DerivationSpec, deriveName } from './naming';
+import { GuardValidationError, Rule, Violation, checkRules } from './validation';
 
 /**
  * A naming constraint as data, so that one table drives three checks:
@@ -131,4 +132,298 @@ export function guardDeployTimeName(
       `Fix: ${rule.fix}.`,
   }));
   return { name: local, lifecycle: { precondition: preconditions } };
+}
+
+// ---------------------------------------------------------------------------
+// The rule tables: one per kind of named resource, the single source of truth
+// for explicit names (validated, never rewritten), derived names (built to
+// pass them) and the collision check (which resources share a namespace).
+// ---------------------------------------------------------------------------
+
+function lengthRules(prefix: string, min: number, max: number, fix: string): NameRule[] {
+  return [
+    {
+      id: `${prefix}/min-length`,
+      requirement: min === 1 ? 'not be empty' : `be at least ${min} characters long`,
+      fix: 'give a longer name, or omit it and let the construct derive one',
+      constraint: { kind: 'minLength', min },
+      checkableWhenPartial: false,
+    },
+    {
+      id: `${prefix}/max-length`,
+      requirement: `be at most ${max} characters long`,
+      fix,
+      constraint: { kind: 'maxLength', max },
+    },
+  ];
+}
+
+/** S3 general purpose bucket naming rules. */
+export const BUCKET_NAME_RULES: readonly NameRule[] = [
+  ...lengthRules('bucket-name', 3, 63, 'shorten the name, or omit bucketName and let SafeBucket derive one that fits'),
+  {
+    id: 'bucket-name/charset',
+    requirement: "contain only lowercase letters, digits, '.' and '-'",
+    fix: 'lowercase the name and replace other characters with "-"',
+    constraint: { kind: 'matches', pattern: '^[a-z0-9.-]*$' },
+  },
+  {
+    id: 'bucket-name/edges',
+    requirement: 'start and end with a lowercase letter or a digit',
+    fix: 'remove the leading or trailing punctuation',
+    constraint: { kind: 'matches', pattern: '^[a-z0-9](.*[a-z0-9])?$' },
+  },
+  {
+    id: 'bucket-name/adjacent-punctuation',
+    requirement: "not contain '..', '.-' or '-.'",
+    fix: 'keep a letter or digit between dots and hyphens',
+    constraint: { kind: 'doesNotMatch', pattern: '[.][.]|[.]-|-[.]' },
+  },
+  {
+    id: 'bucket-name/not-ip-address',
+    requirement: 'not be formatted as an IPv4 address',
+    fix: 'use a name made of words',
+    constraint: { kind: 'doesNotMatch', pattern: '^[0-9]{1,3}([.][0-9]{1,3}){3}$' },
+    checkableWhenPartial: false,
+  },
+  {
+    id: 'bucket-name/reserved-prefix',
+    requirement: "not start with a prefix S3 reserves ('xn--', 'sthree-', 'amzn-s3-demo-')",
+    fix: 'choose another start for the name',
+    constraint: { kind: 'noPrefix', values: ['xn--', 'sthree-', 'amzn-s3-demo-'] },
+  },
+  {
+    id: 'bucket-name/reserved-suffix',
+    requirement: "not end with a suffix S3 reserves ('-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3')",
+    fix: 'choose another end for the name',
+    constraint: { kind: 'noSuffix', values: ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'] },
+  },
+];
+
+export const FUNCTION_NAME_RULES: readonly NameRule[] = [
+  ...lengthRules('function-name', 1, 64, 'shorten the name, or omit functionName and let UnreservedFunction derive one that fits'),
+  {
+    id: 'function-name/charset',
+    requirement: "contain only letters, digits, '-' and '_'",
+    fix: 'replace other characters with "-"',
+    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9_-]*$' },
+  },
+];
+
+export const STATE_MACHINE_NAME_RULES: readonly NameRule[] = [
+  ...lengthRules('state-machine-name', 1, 80, 'shorten the name'),
+  {
+    id: 'state-machine-name/charset',
+    requirement: "contain only letters, digits, '-' and '_'",
+    fix: 'replace other characters with "-"',
+    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9_-]*$' },
+  },
+];
+
+export const TABLE_NAME_RULES: readonly NameRule[] = [
+  ...lengthRules('table-name', 3, 255, 'shorten the name'),
+  {
+    id: 'table-name/charset',
+    requirement: "contain only letters, digits, '_', '-' and '.'",
+    fix: 'replace other characters with "-"',
+    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9_.-]*$' },
+  },
+];
+
+/** DynamoDB index names follow the table name rules. */
+export const INDEX_NAME_RULES: readonly NameRule[] = TABLE_NAME_RULES.map((rule) => ({
+  ...rule,
+  id: rule.id.replace('table-name', 'index-name'),
+}));
+
+/** IAM role names: 1-64 of `[\w+=,.@-]`; IAM compares them ignoring case. */
+export const ROLE_NAME_RULES: readonly NameRule[] = [
+  ...lengthRules('role-name', 1, 64, 'shorten the name'),
+  {
+    id: 'role-name/charset',
+    requirement: "contain only letters, digits and '+=,.@_-'",
+    fix: 'replace other characters (such as "/") with "-"; a path belongs in the ARN, not the name',
+    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9+=,.@_-]*$' },
+  },
+];
+
+export const LOG_GROUP_NAME_RULES: readonly NameRule[] = [
+  ...lengthRules('log-group-name', 1, 512, 'shorten the name'),
+  {
+    id: 'log-group-name/charset',
+    requirement: "contain only letters, digits and '._/#-'",
+    fix: 'replace other characters with "-"',
+    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9._/#-]*$' },
+  },
+];
+
+/** Standard SNS topics (a `.fifo` suffix would ask for a FIFO topic, so '.' is not offered). */
+export const TOPIC_NAME_RULES: readonly NameRule[] = [
+  ...lengthRules('topic-name', 1, 256, 'shorten the name'),
+  {
+    id: 'topic-name/charset',
+    requirement: "contain only letters, digits, '-' and '_'",
+    fix: 'replace other characters with "-"',
+    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9_-]*$' },
+  },
+];
+
+/** REST API names: this project's convention (API Gateway itself accepts more, and duplicates). */
+export const REST_API_NAME_RULES: readonly NameRule[] = [
+  ...lengthRules('rest-api-name', 1, 128, 'shorten the name'),
+  {
+    id: 'rest-api-name/charset',
+    requirement: "contain only letters, digits, '-' and '_'",
+    fix: 'replace other characters with "-"',
+    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9_-]*$' },
+  },
+];
+
+/** CloudWatch alarm names: this project's convention (CloudWatch itself accepts any printable text). */
+export const ALARM_NAME_RULES: readonly NameRule[] = [
+  ...lengthRules('alarm-name', 1, 255, 'shorten the name'),
+  {
+    id: 'alarm-name/charset',
+    requirement: "contain only letters, digits, '-' and '_'",
+    fix: 'replace other characters with "-"',
+    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9_-]*$' },
+  },
+];
+
+/** Where a physical name must be unique: S3 bucket names are global, IAM names per account, the rest per account and region. */
+export type NameScope = 'global' | 'account' | 'account-region' | 'none';
+
+/** One kind of named resource: its rule table, how names are derived, and its namespace. */
+export interface NameKind {
+  readonly resource: string;
+  readonly rules: readonly NameRule[];
+  /** How a derived name is normalised: lowercase or not, and the separators kept. */
+  readonly derivation: { readonly lowercase: boolean; readonly keep: string };
+  readonly terraformType: string;
+  /** The Terraform attribute holding the physical name. */
+  readonly nameAttribute: string;
+  readonly uniqueWithin: NameScope;
+}
+
+export const NAME_KINDS = {
+  bucket: {
+    resource: 'S3 bucket',
+    rules: BUCKET_NAME_RULES,
+    // No dots: they break virtual-hosted TLS (the certificate covers one label).
+    derivation: { lowercase: true, keep: '-' },
+    terraformType: 'aws_s3_bucket',
+    nameAttribute: 'bucket',
+    uniqueWithin: 'global',
+  },
+  function: {
+    resource: 'Lambda function',
+    rules: FUNCTION_NAME_RULES,
+    derivation: { lowercase: false, keep: '-_' },
+    terraformType: 'aws_lambda_function',
+    nameAttribute: 'function_name',
+    uniqueWithin: 'account-region',
+  },
+  role: {
+    resource: 'IAM role',
+    rules: ROLE_NAME_RULES,
+    derivation: { lowercase: false, keep: '-_' },
+    terraformType: 'aws_iam_role',
+    nameAttribute: 'name',
+    uniqueWithin: 'account',
+  },
+  stateMachine: {
+    resource: 'Step Functions state machine',
+    rules: STATE_MACHINE_NAME_RULES,
+    derivation: { lowercase: false, keep: '-_' },
+    terraformType: 'aws_sfn_state_machine',
+    nameAttribute: 'name',
+    uniqueWithin: 'account-region',
+  },
+  table: {
+    resource: 'DynamoDB table',
+    rules: TABLE_NAME_RULES,
+    derivation: { lowercase: false, keep: '-_.' },
+    terraformType: 'aws_dynamodb_table',
+    nameAttribute: 'name',
+    uniqueWithin: 'account-region',
+  },
+  logGroup: {
+    resource: 'CloudWatch log group',
+    rules: LOG_GROUP_NAME_RULES,
+    derivation: { lowercase: false, keep: '-_./' },
+    terraformType: 'aws_cloudwatch_log_group',
+    nameAttribute: 'name',
+    uniqueWithin: 'account-region',
+  },
+  topic: {
+    resource: 'SNS topic',
+    rules: TOPIC_NAME_RULES,
+    derivation: { lowercase: false, keep: '-_' },
+    terraformType: 'aws_sns_topic',
+    nameAttribute: 'name',
+    uniqueWithin: 'account-region',
+  },
+  restApi: {
+    resource: 'API Gateway REST API',
+    rules: REST_API_NAME_RULES,
+    derivation: { lowercase: false, keep: '-_' },
+    terraformType: 'aws_api_gateway_rest_api',
+    nameAttribute: 'name',
+    // API Gateway accepts two APIs with one name; they differ by id.
+    uniqueWithin: 'none',
+  },
+  alarm: {
+    resource: 'CloudWatch alarm',
+    rules: ALARM_NAME_RULES,
+    derivation: { lowercase: false, keep: '-_' },
+    terraformType: 'aws_cloudwatch_metric_alarm',
+    nameAttribute: 'alarm_name',
+    uniqueWithin: 'account-region',
+  },
+} as const satisfies Record<string, NameKind>;
+
+export type NameKindId = keyof typeof NAME_KINDS;
+
+/** The derivation limits of a kind, read from its rule table (so the table stays the one source). */
+export function derivationSpecOf(kind: NameKind): DerivationSpec {
+  const constraints = kind.rules.map((rule) => rule.constraint);
+  const pick = <K extends NameConstraint['kind']>(k: K) => constraints.filter((c): c is Extract<NameConstraint, { kind: K }> => c.kind === k);
+  return {
+    ...kind.derivation,
+    minLength: Math.max(1, ...pick('minLength').map((c) => c.min)),
+    maxLength: Math.min(...pick('maxLength').map((c) => c.max)),
+    reservedPrefixes: pick('noPrefix').flatMap((c) => c.values),
+    reservedSuffixes: pick('noSuffix').flatMap((c) => c.values),
+  };
+}
+
+/**
+ * The parts a construct's derived name is built from: the stack name, then
+ * the construct's path within the stack (`TapStack/Team/Data` -> TapStack, Team, Data),
+ * so two constructs with one id under different parents derive different names.
+ */
+export function namePartsOf(scope: IConstruct): string[] {
+  const scopes = scope.node.scopes;
+  const stackIndex = scopes.findIndex((s) => TerraformStack.isStack(s));
+  return scopes.slice(Math.max(stackIndex, 0)).map((s) => s.node.id).filter((id) => id.length > 0);
+}
+
+/**
+ * Derives the name of `kind` for `scope` and checks it against the kind's
+ * rule table, exactly as an explicit name is checked. The derivation makes a
+ * violation impossible; the check keeps that true if the rules change.
+ */
+export function deriveNameFor(
+  scope: IConstruct,
+  constructType: string,
+  kind: NameKind,
+  options: { readonly parts?: readonly string[]; readonly suffix?: DeployTimeSuffix } = {},
+): string {
+  const parts = options.parts ?? namePartsOf(scope);
+  const name = deriveName(derivationSpecOf(kind), parts, scope.node.path, options.suffix);
+  const violations = validateName(`derived ${kind.resource} name`, `${name}${options.suffix?.sample ?? ''}`, kind.rules);
+  if (violations.length > 0) {
+    throw new GuardValidationError(constructType, scope.node.path, violations);
+  }
+  return name;
 }
