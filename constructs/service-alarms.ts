@@ -228,7 +228,7 @@ export class ServiceAlarms extends Construct {
       deletionWindowInDays: 30,
       policy: this.keyPolicy().json,
     });
-    this.alarmTopic = new EncryptedTopic(this, `${id}Topic`, { kmsKeyId: this.key.arn });
+    this.alarmTopic = new EncryptedTopic(this, `${id}Topic`, { kmsKeyArn: this.key.arn });
 
     const specs: AlarmSpec[] = [
       ...(props.stateMachines ?? []).flatMap((machine) => stateMachineAlarms(machine, thresholds)),

@@ -97,7 +97,7 @@ describe('ServiceAlarms', () => {
 
   it('encrypts the alarm topic with its own rotating key that CloudWatch may use, not the AWS managed key', () => {
     const topic = onlyResource(json, 'aws_sns_topic');
-    expect(topic.name).toBe('Svc-AlarmsTopic');
+    expect(topic.name).toBe('Svc-Alarms-AlarmsTopic');
     expect(topic.kms_master_key_id).toBe(reference(json, 'aws_kms_key', 'arn'));
     expect(onlyResource(json, 'aws_kms_key')).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
     const policy = Object.entries(json.data.aws_iam_policy_document).find(([name]) => name.startsWith('Alarms_TopicKeyPolicy'))![1];

@@ -26,6 +26,7 @@ describe('NAME_KINDS: one rule table per named resource', () => {
       logGroup: 'account-region',
       topic: 'account-region',
       restApi: 'none',
+      alarm: 'account-region',
     });
   });
 });
