@@ -28,6 +28,7 @@ const SDK_ENTRY = '__tests__/fixtures/sdk-handler.ts';
  * One synth with freshly loaded modules (so the per-process bundle cache is
  * empty) and a fresh temp folder (so the zip is written again, not found).
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- jest.isolateModules needs synchronous, fresh module instances */
 function synthInFreshModuleState(): { zipPath: string; s3Key: string; sourceCodeHash: string } {
   const freshTmp = mkdtempSync(join(tmpdir(), 'zip-determinism-'));
   let result: { zipPath: string; s3Key: string; sourceCodeHash: string } | undefined;
@@ -47,6 +48,7 @@ function synthInFreshModuleState(): { zipPath: string; s3Key: string; sourceCode
   jest.dontMock('os');
   return result!;
 }
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function stackWithBucket(context: Record<string, unknown> = {}) {
   const { stack } = newStack('TapStack', context);

@@ -141,13 +141,14 @@ export function physicalNamesIn(root: IConstruct): PhysicalName[] {
     const elements = stack.node.findAll().filter((c): c is TerraformElement => c instanceof TerraformElement && TerraformStack.of(c) === stack);
     const locals = new Map<string, string>();
     for (const local of elements.filter((e): e is TerraformLocal => e instanceof TerraformLocal)) {
-      locals.set(local.friendlyUniqueId, resolveText(stack, local.toTerraform().locals[local.friendlyUniqueId]));
+      const synthesized = local.toTerraform() as { locals: Record<string, unknown> };
+      locals.set(local.friendlyUniqueId, resolveText(stack, synthesized.locals[local.friendlyUniqueId]));
     }
     for (const resource of elements.filter((e): e is TerraformResource => TerraformResource.isTerraformResource(e))) {
       const kind = KINDS_BY_TYPE.get(resource.terraformResourceType);
       if (!kind) continue;
-      const attributes = resource.toTerraform().resource?.[resource.terraformResourceType]?.[resource.friendlyUniqueId];
-      const raw = attributes?.[kind.nameAttribute];
+      const synthesized = resource.toTerraform() as { resource?: Record<string, Record<string, Record<string, unknown> | undefined> | undefined> };
+      const raw = synthesized.resource?.[resource.terraformResourceType]?.[resource.friendlyUniqueId]?.[kind.nameAttribute];
       if (raw === undefined || raw === null) continue; // no name: Terraform generates a unique one
       const template = resolveText(stack, raw)
         .replace(/\$\{local\.([A-Za-z0-9_-]+)\}/g, (match, id: string) => locals.get(id) ?? match)

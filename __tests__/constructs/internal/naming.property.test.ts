@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { TerraformStack, Testing } from 'cdktf';
+import { Testing } from 'cdktf';
 import { ConsistentTable } from '../../../constructs/consistent-table';
 import { EncryptedTopic } from '../../../constructs/encrypted-topic';
 import { LeastPrivilegeRole } from '../../../constructs/least-privilege-role';
@@ -117,9 +117,9 @@ describe('derived names on a real construct tree (property, fewer runs: each bui
         const names = (type: string) => Object.values(JSON.parse(Testing.synth(stack)).resource[type] as Record<string, { name: string }>).map((r) => r.name.toLowerCase());
         const allDistinct = ['aws_dynamodb_table', 'aws_sns_topic', 'aws_iam_role'].every((type) => new Set(names(type)).size === ids.length);
         if (allDistinct) {
-          expect(() => Testing.synth(stack as TerraformStack, true)).not.toThrow();
+          expect(() => Testing.synth(stack, true)).not.toThrow();
         } else {
-          expect(() => Testing.synth(stack as TerraformStack, true)).toThrow(/\[name\/unique\]/);
+          expect(() => Testing.synth(stack, true)).toThrow(/\[name\/unique\]/);
         }
       }),
       { numRuns: 60 },
