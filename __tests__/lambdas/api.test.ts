@@ -267,7 +267,8 @@ describe('GET /jobs', () => {
     expect(bodyOf(await listJobs({ status: 'SUCCEEDED' })).jobs).toEqual([]);
   });
 
-  it.each([
+  it.each(
+    ([
     [{}, 'status'],
     [{ status: 'DONE' }, 'status'],
     [{ status: 'RECEIVED', limit: '0' }, 'limit'],
@@ -279,8 +280,9 @@ describe('GET /jobs', () => {
     [{ status: 'RECEIVED', cursor: Buffer.from('{"pk":"","sk":"","gsi1pk":"","gsi1sk":""}').toString('base64url') }, 'cursor'],
     [{ status: 'RECEIVED', cursor: Buffer.from(JSON.stringify({ pk: 'x'.repeat(5000), sk: 'JOB', gsi1pk: 'STATUS#RECEIVED', gsi1sk: 'y'.repeat(5000) })).toString('base64url') }, 'cursor'],
     [{ status: 'RECEIVED', limit: '1'.repeat(400) }, 'limit'],
-  ].map((entry) => [JSON.stringify(entry[0]).slice(0, 80), ...entry] as const))('answers 400 for %s (%s)', async (_label, query, field) => {
-    const response = await listJobs(query as Record<string, string>);
+  ] as [Record<string, string>, string][]).map(([query, field]) => [JSON.stringify(query).slice(0, 80), query, field] as const),
+  )('answers 400 for %s (%s)', async (_label, query, field) => {
+    const response = await listJobs(query);
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response).errors[0].field).toBe(field);
   });
