@@ -243,7 +243,15 @@ export class LocalAws {
     };
     const run = this.machine.run(JSON.parse(input), {
       overrides,
-      context: { Execution: { Id: executionArn, Name: name, StartTime: new Date(record.startDate).toISOString() } } as never,
+      context: {
+        Execution: { Id: executionArn, Name: name, StartTime: new Date(record.startDate).toISOString() },
+        // aws-local-stepfunctions has no $$.State; the time a state is read at stands in for the time it was entered.
+        State: {
+          get EnteredTime() {
+            return new Date().toISOString();
+          },
+        },
+      } as never,
     });
     let limitError: DataLimitExceeded | undefined;
     this.stoppers.set(executionArn, (error) => {

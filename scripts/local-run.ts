@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       `  Functions  ${local.stack.functions().map((f) => f.functionName).join(', ')} (from their code zips)`,
       '',
       `Try: curl -s -X POST ${local.apiUrl}/jobs -H 'content-type: application/json' -d '{"type":"wordcount","payload":{"text":"hello local world"}}'`,
-      'Press Ctrl-C to stop.',
+      'Everything lives in memory: stopping loses every job. Press Ctrl-C to stop.',
     ].join('\n'),
   );
 

@@ -129,9 +129,10 @@ describe('a failure that cannot be recorded still ends the job FAILED', () => {
     const { jobId } = JSON.parse(submitted.text);
     expect((await pollUntilTerminal(local, jobId)).status).toBe('SUCCEEDED');
     // Replays the last-resort write on the finished job, as a late failure path would.
-    const definition = local.stack.stateMachine().definition;
+    const { States } = local.stack.stateMachine().definition;
+    const lastResort = { StartAt: 'RecordFailureLastResort', States: Object.fromEntries(['RecordFailureLastResort', 'RecordFailureHistory', 'JobFailed'].map((n) => [n, States[n]])) };
     const aws = new LocalAws({
-      stateMachine: { arn: 'arn:aws:states:us-east-1:123456789012:stateMachine:LastResort', definition: { ...definition, StartAt: 'RecordFailureLastResort' }, roleOwner: 'Test' },
+      stateMachine: { arn: 'arn:aws:states:us-east-1:123456789012:stateMachine:LastResort', definition: lastResort, roleOwner: 'Test' },
       topicArns: [],
       retryIntervalMs: 0,
       dynamo: local.dynamo,
