@@ -40,7 +40,8 @@ async function post(body: string, headers: Record<string, string> = {}): Promise
 function rawRequest(text: string): Promise<string> {
   const { port } = new URL(local.apiUrl);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), '127.0.0.1', () => socket.end(text));
+    // Written, not ended: a client that half-closes may lose its answer. The server closes (Connection: close).
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
     let answer = '';
     socket.on('data', (chunk) => (answer += chunk.toString('utf8')));
     socket.on('end', () => resolve(answer));
