@@ -60,8 +60,16 @@ const jobValue = fc.oneof(
   fc.anything({ maxDepth: 3 }),
 );
 
-/** Bodies: serialized values, raw JSON and not-JSON text, deep nesting, odd numbers written by hand. */
+/** Jobs every type accepts, so a good share of the requests is accepted and followed to the end. */
+const validJob = fc.oneof(
+  fc.record({ type: fc.constant('wordcount'), payload: fc.record({ text: fc.string({ minLength: 1, maxLength: 60 }) }) }),
+  fc.record({ type: fc.constant('sum'), payload: fc.record({ numbers: fc.array(fc.integer({ min: -1e9, max: 1e9 }), { minLength: 1, maxLength: 12 }) }) }),
+  fc.record({ type: fc.constant('echo'), payload: fc.record({ message: fc.string({ unit: 'grapheme', maxLength: 60 }) }) }),
+);
+
+/** Bodies: valid jobs, serialized values, raw JSON and not-JSON text, deep nesting, odd numbers written by hand. */
 const body = fc.oneof(
+  { arbitrary: validJob.map((value) => JSON.stringify(value)), weight: 4 },
   jobValue.map((value) => JSON.stringify(value) ?? ''),
   fc.json({ maxDepth: 3 }),
   fc.string({ unit: 'binary', maxLength: 200 }),
