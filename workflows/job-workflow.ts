@@ -69,7 +69,8 @@ export function jobWorkflowDefinition(steps: {
     Next: 'RecordFailure',
   });
   const dynamoRetry = [{ ErrorEquals: RETRIED_DYNAMODB_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' }];
-  const toJobFailed = [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'JobFailed' }];
+  // Results and errors go beside the (small) failure state, never over it. Not `null`: cdktf's HCL export cannot render null.
+  const toJobFailed = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.lastResortError', Next: 'JobFailed' }];
   const failedIndex = statusPartition('FAILED');
   const nonTerminal = Object.fromEntries(NON_TERMINAL_STATUSES.map((status, i) => [`:from${i}`, { S: status }]));
   return {
@@ -87,7 +88,7 @@ export function jobWorkflowDefinition(steps: {
         Resource: steps.notification.functionArn,
         TimeoutSeconds: 60,
         Retry: [{ ...retry[0], MaxAttempts: 6 }],
-        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'RecordFailureLastResort' }],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: 'RecordFailureLastResort' }],
         Next: 'JobFailed',
       },
       RecordFailureLastResort: {
@@ -111,7 +112,7 @@ export function jobWorkflowDefinition(steps: {
         TimeoutSeconds: 30,
         Retry: dynamoRetry,
         Catch: toJobFailed,
-        ResultPath: null,
+        ResultPath: '$.lastResortResult',
         Next: 'RecordFailureHistory',
       },
       RecordFailureHistory: {
@@ -133,7 +134,7 @@ export function jobWorkflowDefinition(steps: {
         TimeoutSeconds: 30,
         Retry: dynamoRetry,
         Catch: toJobFailed,
-        ResultPath: null,
+        ResultPath: '$.lastResortResult',
         Next: 'JobFailed',
       },
       JobFailed: { Type: 'Fail', Error: 'JobFailed', Cause: 'The job failed; its record holds the error and the state that failed.' },

@@ -163,13 +163,13 @@ describe('TapStack workflow definition', () => {
     expect(record.Parameters).toBeUndefined();
     expect(record.Resource).toBe(definition.States.Notify.Resource);
     expect(record.Next).toBe('JobFailed');
-    expect(record.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'RecordFailureLastResort' }]);
+    expect(record.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: 'RecordFailureLastResort' }]);
     const lastResort = definition.States.RecordFailureLastResort;
     expect(lastResort).toMatchObject({ Resource: 'arn:aws:states:::dynamodb:updateItem', Next: 'RecordFailureHistory' });
     expect(lastResort.Parameters.TableName).toMatch(/^\$\{aws_dynamodb_table\.\w+\.name\}$/);
     expect(definition.States.RecordFailureHistory).toMatchObject({ Resource: 'arn:aws:states:::dynamodb:putItem', Next: 'JobFailed' });
     for (const name of ['RecordFailureLastResort', 'RecordFailureHistory']) {
-      expect(definition.States[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'JobFailed' }]);
+      expect(definition.States[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.lastResortError', Next: 'JobFailed' }]);
     }
     expect(definition.States.JobFailed.Type).toBe('Fail');
   });
