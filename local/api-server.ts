@@ -2,6 +2,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { randomUUID } from 'crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
+import { AWS_LIMITS } from '../lambdas/shared/limits';
+import { listen } from './dynamo-guard';
 import { HostedFunction } from './function-host';
 import { LOCAL_ACCOUNT_ID, LocalRoute } from './synthesized-stack';
 
@@ -31,13 +33,25 @@ function compile(route: LocalRoute, target: HostedFunction): CompiledRoute {
   return { ...route, pattern: new RegExp(`^${source}/?$`), parameterNames, target };
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
+/** The body, or undefined when it passes API Gateway's 10 MB payload limit. */
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > AWS_LIMITS.apiPayloadBytes) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A path segment decoded as API Gateway decodes it, or undefined when it is not valid percent-encoding. */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 export class LocalApiServer {
@@ -64,13 +78,15 @@ export class LocalApiServer {
         .catch((error: Error) => this.send(response, { statusCode: 502, body: JSON.stringify({ message: 'Internal server error' }) }, error.message))
         .finally(() => this.log(`[api] ${request.method} ${request.url} -> ${response.statusCode} (${Date.now() - started} ms)`));
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    await listen(this.server, port);
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Stops at once: idle, half-open and busy connections are closed now, not when their clients leave. */
   public async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
+    await closed;
   }
 
   private send(response: ServerResponse, result: Partial<APIGatewayProxyResult>, _detail?: string): void {
@@ -80,8 +96,17 @@ export class LocalApiServer {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://local');
+    // What API Gateway answers for a request-target it cannot read: 400, before any route or function.
+    const badRequest = () => this.send(response, { statusCode: 400, body: JSON.stringify({ message: 'Bad Request' }) });
+    let url: URL;
+    try {
+      if (!(request.url ?? '').startsWith('/')) return badRequest();
+      url = new URL(request.url ?? '/', 'http://local');
+    } catch {
+      return badRequest();
+    }
     const path = url.pathname;
+    if (path.split('/').some((segment) => decodeSegment(segment) === undefined)) return badRequest();
     for (const route of this.routes) {
       const match = route.method === request.method ? route.pattern.exec(path) : null;
       if (!match) continue;
@@ -92,7 +117,11 @@ export class LocalApiServer {
         return this.send(response, { statusCode: 400, body: JSON.stringify({ message: `Missing required request parameters: [${missing.join(', ')}]` }) });
       }
       const body = await readBody(request);
-      const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+      if (body === undefined) {
+        response.setHeader('connection', 'close');
+        return this.send(response, { statusCode: 413, body: JSON.stringify({ message: 'Request Too Long' }) });
+      }
+      const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, decodeSegment(match[i + 1]) ?? '']));
       const event = this.proxyEvent(request, route, path, body, query, pathParameters);
       const result = (await route.target.invoke(event)) as APIGatewayProxyResult;
       return this.send(response, result);

@@ -1,9 +1,13 @@
 import './promise-with-resolvers';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { RunOptions, StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 import { randomUUID } from 'crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
+import { AWS_LIMITS } from '../lambdas/shared/limits';
+import { listen } from './dynamo-guard';
 import { HostedFunction, LambdaInvocationError } from './function-host';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './synthesized-stack';
 
 /**
  * The endpoint the hosted functions' Step Functions and SNS calls go to
@@ -16,6 +20,11 @@ import { HostedFunction, LambdaInvocationError } from './function-host';
  * It also keeps the record of every AWS call made during the run (caller,
  * IAM action, resource ARN) for the IAM simulation: the functions' calls,
  * reported by their SDK middleware, and the workflow's Lambda invocations.
+ *
+ * It enforces Step Functions' 256 KiB limits as AWS does: a larger execution
+ * input is refused at StartExecution (ValidationException), and a state whose
+ * input or output passes 256 KiB ends the execution FAILED with
+ * `States.DataLimitExceeded`, which no Catch catches.
  */
 
 export interface RecordedCall {
@@ -44,6 +53,8 @@ export interface ExecutionRecord {
   cause?: string;
   /** Retries per state, from the execution's event log. */
   readonly retries: Record<string, number>;
+  /** The states the execution entered, in order. */
+  readonly states: string[];
   readonly done: Promise<void>;
 }
 
@@ -65,7 +76,22 @@ export interface LocalAwsOptions {
   readonly topicArns: readonly string[];
   /** Milliseconds between retries; undefined waits as the definition says (real time). */
   readonly retryIntervalMs?: number;
+  /** Where the workflow's own DynamoDB tasks (arn:aws:states:::dynamodb:*) go. */
+  readonly dynamo?: DynamoDBClient;
   readonly log: (line: string) => void;
+}
+
+/** Bytes of a value as Step Functions counts state data: its JSON in UTF-8. */
+export function stateDataBytes(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+}
+
+/** Raised by the runner, as AWS does, when state data passes 256 KiB. No Catch catches it. */
+class DataLimitExceeded extends Error {
+  constructor(public readonly where: string, bytes: number) {
+    super(`The state/task '${where}' returned a result with a size exceeding the maximum number of bytes service limit (${bytes} > ${AWS_LIMITS.stateDataBytes}).`);
+    this.name = 'States.DataLimitExceeded';
+  }
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -89,30 +115,27 @@ export class LocalAws {
   public faults: FaultInjector | undefined;
   private readonly functionsByArn = new Map<string, HostedFunction>();
   private readonly machine: StateMachine;
-  /** Built once: every Task invokes the function its Resource names; retries wait as asked. */
-  private readonly overrides: NonNullable<RunOptions['overrides']>;
+  private readonly taskStates: [string, string][];
+  private readonly retryIntervals: Record<string, number> | undefined;
   private server: Server | undefined;
+  /** Per running execution: how to end it at once, uncaught, when it passes a limit. */
+  private readonly stoppers = new Map<string, (error: DataLimitExceeded) => void>();
 
   constructor(private readonly options: LocalAwsOptions) {
     this.machine = new StateMachine(options.stateMachine.definition as StateMachineDefinition, {
       validationOptions: { checkArn: true, checkPaths: true },
     });
     const taskStates = Object.entries<{ Type: string; Resource: string }>(options.stateMachine.definition.States).filter(([, state]) => state.Type === 'Task');
-    this.overrides = {
-      taskResourceLocalHandlers: Object.fromEntries(
-        taskStates.map(([stateName, state]) => [stateName, (taskInput: unknown) => this.invokeTask(stateName, state.Resource, taskInput)]),
-        // Function results arrive as JSON from the worker threads.
-      ) as NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers'],
-      retryIntervalOverrides:
-        options.retryIntervalMs === undefined ? undefined : Object.fromEntries(taskStates.map(([stateName]) => [stateName, options.retryIntervalMs as number])),
-    };
+    this.taskStates = taskStates.map(([stateName, state]) => [stateName, state.Resource]);
+    this.retryIntervals =
+      options.retryIntervalMs === undefined ? undefined : Object.fromEntries(taskStates.map(([stateName]) => [stateName, options.retryIntervalMs as number]));
   }
 
   public async start(port = 0): Promise<string> {
     this.server = createServer({ keepAlive: true }, (request, response) => {
       this.handle(request, response).catch((error: Error) => sendJson(response, 500, { __type: 'InternalFailure', message: error.message }));
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    await listen(this.server, port);
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
@@ -136,8 +159,9 @@ export class LocalAws {
   }
 
   public async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
+    await closed;
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -153,10 +177,27 @@ export class LocalAws {
   }
 
   private async stepFunctions(response: ServerResponse, body: Buffer, operation: string): Promise<void> {
-    const payload = JSON.parse(body.toString('utf8') || '{}');
+    let payload: Record<string, any>;
+    try {
+      payload = JSON.parse(body.toString('utf8') || '{}');
+    } catch {
+      return sendJson(response, 400, { __type: 'SerializationException', message: 'The request body is not valid JSON' });
+    }
     if (operation === 'StartExecution') {
       if (payload.stateMachineArn !== this.options.stateMachine.arn) {
         return sendJson(response, 400, { __type: 'StateMachineDoesNotExist', message: `State Machine Does Not Exist: '${payload.stateMachineArn}'` });
+      }
+      const inputBytes = Buffer.byteLength(String(payload.input ?? '{}'), 'utf8');
+      if (inputBytes > AWS_LIMITS.stateDataBytes) {
+        return sendJson(response, 400, {
+          __type: 'ValidationException',
+          message: `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${AWS_LIMITS.stateDataBytes}`,
+        });
+      }
+      try {
+        JSON.parse(payload.input ?? '{}');
+      } catch {
+        return sendJson(response, 400, { __type: 'InvalidExecutionInput', message: 'Invalid State Machine Execution Input: the input is not valid JSON' });
       }
       const name = payload.name ?? randomUUID();
       const executionArn = `${payload.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
@@ -187,17 +228,44 @@ export class LocalAws {
   }
 
   private startExecution(executionArn: string, name: string, input: string): ExecutionRecord {
-    const record = { executionArn, name, input, status: 'RUNNING', startDate: Date.now(), retries: {} } as ExecutionRecord & { done: Promise<void> };
+    const record = { executionArn, name, input, status: 'RUNNING', startDate: Date.now(), retries: {}, states: [] } as unknown as ExecutionRecord & {
+      done: Promise<void>;
+    };
     this.executions.set(executionArn, record);
     const short = name.slice(0, 8);
     this.options.log(`[sfn] ${short} started`);
+    // Per execution: every Task invokes the function its Resource names, knowing which execution it serves; retries wait as asked.
+    const overrides: NonNullable<RunOptions['overrides']> = {
+      taskResourceLocalHandlers: Object.fromEntries(
+        this.taskStates.map(([stateName, resource]) => [stateName, (taskInput: unknown) => this.runTask(stateName, resource, taskInput, executionArn)]),
+      ) as NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers'],
+      retryIntervalOverrides: this.retryIntervals,
+    };
     const run = this.machine.run(JSON.parse(input), {
-      overrides: this.overrides,
-      context: { Execution: { Id: executionArn, Name: name, StartTime: new Date(record.startDate).toISOString() } },
+      overrides,
+      context: {
+        Execution: { Id: executionArn, Name: name, StartTime: new Date(record.startDate).toISOString() },
+        // aws-local-stepfunctions has no $$.State; the time a state is read at stands in for the time it was entered.
+        State: {
+          get EnteredTime() {
+            return new Date().toISOString();
+          },
+        },
+      },
+    });
+    let limitError: DataLimitExceeded | undefined;
+    this.stoppers.set(executionArn, (error) => {
+      limitError ??= error;
+      run.abort();
     });
     const followEvents = (async () => {
       for await (const event of run.eventLogs) {
-        const state = (event as { state?: { name: string } }).state?.name;
+        const stateData = (event as { state?: { name: string; input?: unknown; output?: unknown } }).state;
+        const state = stateData?.name;
+        if (event.type === 'StateEntered' && state) record.states.push(state);
+        // Pass states and paths can grow state data too: checked on every transition.
+        const bytes = event.type === 'StateEntered' ? stateDataBytes(stateData?.input) : event.type === 'StateExited' ? stateDataBytes(stateData?.output) : 0;
+        if (bytes > AWS_LIMITS.stateDataBytes && state) this.stoppers.get(executionArn)?.(new DataLimitExceeded(state, bytes));
         if (event.type === 'StateRetried' && state) record.retries[state] = (record.retries[state] ?? 0) + 1;
         if (event.type === 'StateEntered' || event.type === 'StateRetried' || event.type === 'StateCaught' || event.type === 'StateFailed') {
           const error = 'Error' in event ? ` ${event.Error}` : '';
@@ -212,15 +280,59 @@ export class LocalAws {
       })
       .catch((error: Error & { cause?: { name?: string; message?: string } }) => {
         record.status = 'FAILED';
-        record.error = error.cause?.name ?? error.name;
-        record.cause = error.cause?.message ?? error.message;
+        record.error = limitError?.name ?? error.cause?.name ?? error.name;
+        record.cause = limitError?.message ?? error.cause?.message ?? error.message;
       })
       .then(() => followEvents)
+      .then(() => {
+        if (limitError && record.status !== 'FAILED') {
+          record.status = 'FAILED';
+          record.error = limitError.name;
+          record.cause = limitError.message;
+        }
+      })
       .finally(() => {
+        this.stoppers.delete(executionArn);
         record.stopDate = Date.now();
         this.options.log(`[sfn] ${short} ${record.status}${record.error ? ` (${record.error})` : ''} in ${record.stopDate - record.startDate} ms`);
       });
     return record;
+  }
+
+  /** A Task, within the state data limit: its input and its result are at most 256 KiB, or the execution ends uncaught. */
+  private async runTask(stateName: string, resource: string, input: unknown, executionArn: string): Promise<unknown> {
+    const overLimit = (bytes: number) => {
+      const error = new DataLimitExceeded(stateName, bytes);
+      this.stoppers.get(executionArn)?.(error);
+      return error;
+    };
+    const inputBytes = stateDataBytes(input);
+    if (inputBytes > AWS_LIMITS.stateDataBytes) throw overLimit(inputBytes);
+    const output = resource.startsWith('arn:aws:states:::dynamodb:') ? await this.dynamoTask(resource, input) : await this.invokeTask(stateName, resource, input);
+    const outputBytes = stateDataBytes(output);
+    if (outputBytes > AWS_LIMITS.stateDataBytes) throw overLimit(outputBytes);
+    return output;
+  }
+
+  /** The workflow's own DynamoDB calls (optimized integrations): errors named `DynamoDB.<code>`, as Step Functions names them. */
+  private async dynamoTask(resource: string, parameters: unknown): Promise<unknown> {
+    const dynamo = this.options.dynamo;
+    if (!dynamo) throw Object.assign(new Error('The local run has no DynamoDB endpoint for the workflow'), { name: 'States.Runtime' });
+    const input = parameters as { TableName: string };
+    const operation = resource.split(':').pop();
+    this.calls.push({
+      caller: this.options.stateMachine.roleOwner,
+      action: `dynamodb:${operation === 'updateItem' ? 'UpdateItem' : 'PutItem'}`,
+      resource: `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:table/${input.TableName}`,
+    });
+    try {
+      if (operation === 'updateItem') return await dynamo.send(new UpdateItemCommand(input as never));
+      if (operation === 'putItem') return await dynamo.send(new PutItemCommand(input as never));
+    } catch (error) {
+      const name = (error as Error).name;
+      throw Object.assign(new Error((error as Error).message), { name: `DynamoDB.${name}` });
+    }
+    throw Object.assign(new Error(`The local run does not serve ${resource}`), { name: 'States.Runtime' });
   }
 
   /** A Task's Lambda invocation: an injected fault, or the hosted function (errors named as the Lambda service names them). */

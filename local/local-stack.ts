@@ -2,6 +2,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { AddressInfo } from 'net';
 import { LocalApiServer } from './api-server';
+import { DynamoGuard, PortInUseError, listen } from './dynamo-guard';
 import { HostedFunction } from './function-host';
 import { FaultInjector, LocalAws } from './local-aws';
 import { SynthesizedStack } from './synthesized-stack';
@@ -37,8 +38,27 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** A port the local run was asked for is taken; `option` names the setting (`apiPort`, `dynamoPort`, `awsPort`). */
+export class LocalPortInUseError extends Error {
+  constructor(
+    public readonly option: 'apiPort' | 'dynamoPort' | 'awsPort',
+    public readonly port: number,
+  ) {
+    super(`port ${port} (${option}) is already in use`);
+    this.name = 'LocalPortInUseError';
+  }
+}
+
+async function onPort<T>(option: LocalPortInUseError['option'], port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    throw error instanceof PortInUseError ? new LocalPortInUseError(option, port) : error;
+  }
+}
+
 /**
- * Runs a synthesized stack on this machine: dynalite holds the synthesized
+ * Runs a synthesized stack on this machine, everything in memory: dynalite holds the synthesized
  * table, every function runs from the code zip that would be uploaded, the
  * workflow runs the synthesized definition, the API serves the synthesized
  * routes. Nothing here reads TypeScript sources.
@@ -47,9 +67,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const log = options.log ?? (() => undefined);
   const stack = new SynthesizedStack(options.stackDir);
 
+  // dynalite (in memory) behind a guard that enforces DynamoDB's limits dynalite lacks; everything talks to the guard.
   const dynaliteServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => dynaliteServer.listen(options.dynamoPort ?? 0, '127.0.0.1', resolve));
-  const dynamoEndpoint = `http://127.0.0.1:${(dynaliteServer.address() as AddressInfo).port}`;
+  await listen(dynaliteServer, 0);
+  const guard = new DynamoGuard(`http://127.0.0.1:${(dynaliteServer.address() as AddressInfo).port}`);
+  const dynamoEndpoint = await onPort('dynamoPort', options.dynamoPort ?? 0, () => guard.start(options.dynamoPort ?? 0));
   const dynamo = new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const table = stack.table();
   await dynamo.send(new CreateTableCommand(createTableInput(table.block)));
@@ -60,10 +82,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stateMachine: { arn: machine.arn, definition: machine.definition, roleOwner: machineResource.split('_')[0] },
     topicArns: stack.topicArns(),
     retryIntervalMs: options.retryIntervalMs,
+    dynamo,
     log,
   });
   aws.faults = options.faults;
-  const awsEndpoint = await aws.start(options.awsPort ?? 0);
+  const awsEndpoint = await onPort('awsPort', options.awsPort ?? 0, () => aws.start(options.awsPort ?? 0));
 
   const functions = stack.functions().map((definition) => {
     const hosted = new HostedFunction(definition, {
@@ -81,7 +104,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const stageName = Object.values(stack.json.resource.aws_api_gateway_stage ?? {})[0]?.stage_name ?? 'local';
   const api = new LocalApiServer(stack.routes(), new Map(functions.map((f) => [f.definition.functionName, f])), stageName, log);
-  const apiUrl = await api.start(options.apiPort ?? 0);
+  const apiUrl = await onPort('apiPort', options.apiPort ?? 0, () => api.start(options.apiPort ?? 0));
 
   return {
     apiUrl,
@@ -97,7 +120,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await aws.stop();
       await Promise.all(functions.map((f) => f.stop()));
       dynamo.destroy();
-      await new Promise<void>((resolve) => dynaliteServer.close(() => resolve()));
+      await guard.stop();
+      const closed = new Promise<void>((resolve) => dynaliteServer.close(() => resolve()));
+      dynaliteServer.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -1,6 +1,8 @@
 /**
  * `npm run local`: synthesizes the app, then runs the synthesized stack on
- * loopback (see local/local-stack.ts) until Ctrl-C.
+ * loopback (see local/local-stack.ts) until Ctrl-C. Everything is in memory:
+ * stopping loses every job. Ctrl-C stops at once (open connections are
+ * closed; running executions are waited for); a second Ctrl-C exits now.
  *
  *   --port N         API port (default 3000)
  *   --dynamo-port N  dynalite port (default: a free one)
@@ -10,7 +12,7 @@
  */
 import { App } from 'cdktf';
 import { join } from 'path';
-import { startLocalStack } from '../local/local-stack';
+import { LocalPortInUseError, startLocalStack } from '../local/local-stack';
 import { LOCAL_ENVIRONMENT, environmentNamed } from '../config/environments';
 import { buildApp } from '../main';
 
@@ -58,15 +60,19 @@ async function main(): Promise<void> {
       `  Functions  ${local.stack.functions().map((f) => f.functionName).join(', ')} (from their code zips)`,
       '',
       `Try: curl -s -X POST ${local.apiUrl}/jobs -H 'content-type: application/json' -d '{"type":"wordcount","payload":{"text":"hello local world"}}'`,
-      'Press Ctrl-C to stop.',
+      'Everything lives in memory: stopping loses every job. Press Ctrl-C to stop.',
     ].join('\n'),
   );
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      console.log(`\n${signal} again: exiting now.`);
+      process.exit(130);
+    }
     stopping = true;
-    console.log(`\n${signal}: stopping ...`);
+    const running = [...local.aws.executions.values()].filter((e) => e.status === 'RUNNING').length;
+    console.log(`\n${signal}: stopping${running > 0 ? ` (waiting for ${running} running executions; Ctrl-C again to exit now)` : ''} ...`);
     await local.stop();
     const messages = local.aws.messages.length;
     console.log(`Stopped. ${local.aws.executions.size} executions ran, ${messages} SNS messages published.`);
@@ -76,7 +82,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+const PORT_FLAGS = { apiPort: '--port', dynamoPort: '--dynamo-port', awsPort: '--aws-port' } as const;
+
 main().catch((error: Error) => {
+  if (error instanceof LocalPortInUseError) {
+    console.error(`Port ${error.port} is already in use: pass another with ${PORT_FLAGS[error.option]} N (or ${PORT_FLAGS[error.option]} 0 for a free one).`);
+    process.exit(1);
+  }
   console.error(error.stack ?? error.message);
   process.exit(1);
 });

@@ -140,8 +140,10 @@ export class TapStack extends TerraformStack {
     topic.grantPublish(notification);
 
     const workflow = new LoggedStateMachine(this, 'JobWorkflow', {
-      definition: jobWorkflowDefinition({ validation, processing, notification }),
+      definition: jobWorkflowDefinition({ validation, processing, notification, table }),
     });
+    // The workflow's last-resort step marks a job FAILED itself when the failure function cannot.
+    table.grant(workflow, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
 
     const api = new UnreservedFunction(this, 'Api', {
       entry: 'lambdas/api/handler.ts',

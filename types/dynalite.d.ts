@@ -10,3 +10,8 @@ declare module 'dynalite' {
   function dynalite(options?: DynaliteOptions): Server;
   export = dynalite;
 }
+
+// dynalite's item-size function (DynamoDB's 400 KB accounting), used by tests to check the designed sizes.
+declare module 'dynalite/db' {
+  export function itemSize(item: Record<string, unknown>, compress?: boolean, addMetaSize?: boolean, rangeKey?: string): number;
+}

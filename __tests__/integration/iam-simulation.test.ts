@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { RecordedCall } from '../../local/local-aws';
 import { LocalStack } from '../../local/local-stack';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, LocalRole } from '../../local/synthesized-stack';
@@ -23,13 +24,26 @@ beforeAll(async () => {
   local = await startSynthesizedTapStack();
   // A workload that takes every code path: submit, duplicate, read, list, succeed, fail,
   // and steps retried after their write succeeded (a timeout after the work was done).
+  // Two jobs fail (the Api refuses a bad payload at the door, so the runner fails their Validate):
+  // one recorded by the notification function, one by the workflow's last-resort DynamoDB write.
   const retriedAfterWrite = new Set(['Validate', 'Process', 'Notify']);
-  local.aws.faults = (state) => (retriedAfterWrite.delete(state) ? { error: 'States.Timeout', afterInvoke: true } : undefined);
+  const jobIdOf = (key: string) => createHash('sha256').update(`idempotency:${key}`).digest('hex').slice(0, 32);
+  const failing = jobIdOf('iam-bad');
+  const failingUnrecorded = jobIdOf('iam-last-resort');
+  local.aws.faults = (state, input) => {
+    const jobId = (input as { jobId?: string } | null)?.jobId;
+    if ((jobId === failing || jobId === failingUnrecorded) && state === 'Validate') return 'Lambda.ResourceNotFoundException';
+    if (jobId === failingUnrecorded && state === 'RecordFailure') return 'Lambda.ServiceException';
+    return retriedAfterWrite.delete(state) ? { error: 'States.Timeout', afterInvoke: true } : undefined;
+  };
   const ok = await submitJob(local, { type: 'echo', payload: { message: 'iam' } }, 'iam-ok');
   await submitJob(local, { type: 'echo', payload: { message: 'iam' } }, 'iam-ok');
-  const bad = await submitJob(local, { type: 'sum', payload: { numbers: ['x'] } }, 'iam-bad');
+  await submitJob(local, { type: 'sum', payload: { numbers: ['x'] } }, 'iam-refused');
+  const bad = await submitJob(local, { type: 'sum', payload: { numbers: [1] } }, 'iam-bad');
+  const unrecorded = await submitJob(local, { type: 'sum', payload: { numbers: [2] } }, 'iam-last-resort');
   await pollUntilTerminal(local, ok.body.jobId);
   await pollUntilTerminal(local, bad.body.jobId);
+  await pollUntilTerminal(local, unrecorded.body.jobId);
   await getJob(local, ok.body.jobId);
   await fetch(`${local.apiUrl}/jobs?status=SUCCEEDED`);
   await local.aws.idle();

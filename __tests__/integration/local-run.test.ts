@@ -120,11 +120,14 @@ describe('faults injected by the runner', () => {
     expect(job.history.map((h) => h.status)).toEqual(['RECEIVED', 'FAILED']);
   });
 
-  it('records a job the validation step rejects as FAILED in Validate', async () => {
-    const { body } = await submitJob(local, { type: 'sum', payload: { numbers: ['one'] } }, 'rejected-payload');
-    const job = await pollUntilTerminal(local, body.jobId);
-    expect(job.error).toMatchObject({ error: 'JobValidationError', state: 'Validate' });
-    expect(JSON.parse(job.error!.cause)).toEqual({ errorType: 'JobValidationError', errorMessage: 'payload.numbers[0] must be a finite number' });
+  it('refuses at the door a job the validation step would reject: 400, nothing written, no execution', async () => {
+    const executionsBefore = local.aws.executions.size;
+    const itemsBefore = (await scanTable(local)).length;
+    const { status, body } = await submitJob(local, { type: 'sum', payload: { numbers: ['one'] } }, 'rejected-payload');
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([{ field: 'payload.numbers[0]', message: 'must be a number: 0, or from 1e-100 to 900719925474 in magnitude' }]);
+    expect((await scanTable(local)).length).toBe(itemsBefore);
+    expect(local.aws.executions.size).toBe(executionsBefore);
   });
 
   it('loses nothing: every job so far has one item, a terminal status and one notification', async () => {
@@ -139,25 +142,34 @@ describe('faults injected by the runner', () => {
 });
 
 describe('load', () => {
-  it('runs 500 jobs at concurrency 32 to a terminal status, with no duplicates and nothing lost', async () => {
+  it('runs a burst of 300 submissions at concurrency 50 (every tenth refused): every job terminal, no duplicates, one item per 202', async () => {
     await local.aws.idle();
+    const jobsBefore = (await scanTable(local)).filter((i) => i[SORT_KEY].S === 'JOB').length;
     const executionsBefore = local.aws.executions.size;
-    const total = 500;
-    const load = await runLoad(local, { total, concurrency: 32, idempotencyKey: (i) => `load-${i}` });
+    const total = 300;
+    const refused = (i: number) => i % 10 === 9;
+    const load = await runLoad(local, {
+      total,
+      concurrency: 50,
+      idempotencyKey: (i) => `burst-${i}`,
+      body: (i) => (refused(i) ? { type: 'sum', payload: { numbers: [9007199254740991, i] } } : { type: 'sum', payload: { numbers: [i, 1] } }),
+    });
 
-    expect(load.statuses).toEqual(Array(total).fill(202));
-    expect(new Set(load.jobIds).size).toBe(total);
-    expect(local.aws.executions.size - executionsBefore).toBe(total);
-    expect(load.latencies).toHaveLength(total);
+    const accepted = load.statuses.filter((s) => s === 202).length;
+    expect(load.statuses).toEqual(Array.from({ length: total }, (_, i) => (refused(i) ? 400 : 202)));
+    const acceptedIds = load.jobIds.filter((_, i) => load.statuses[i] === 202);
+    expect(new Set(acceptedIds).size).toBe(accepted);
+    expect(local.aws.executions.size - executionsBefore).toBe(accepted);
     const items = await scanTable(local);
-    const loadIds = new Set(load.jobIds);
-    const loadJobs = items.filter((i) => i[SORT_KEY].S === 'JOB' && loadIds.has(i.jobId.S));
-    expect(loadJobs).toHaveLength(total);
-    expect(loadJobs.every((j) => j.status.S === 'SUCCEEDED')).toBe(true);
-    expect(items.filter((i) => i[SORT_KEY].S === 'NOTIFICATION' && loadIds.has(i.jobId.S))).toHaveLength(total);
+    const jobs = items.filter((i) => i[SORT_KEY].S === 'JOB');
+    expect(jobs.length - jobsBefore).toBe(accepted);
+    const burstJobs = jobs.filter((j) => acceptedIds.includes(j.jobId.S));
+    expect(burstJobs).toHaveLength(accepted);
+    expect(burstJobs.every((j) => j.status.S === 'SUCCEEDED')).toBe(true);
+    expect(items.filter((i) => i[SORT_KEY].S === 'NOTIFICATION' && acceptedIds.includes(i.jobId.S))).toHaveLength(accepted);
 
     process.stdout.write(
-      `\nlocal run load: ${total} jobs, concurrency 32: ${load.jobsPerSecond.toFixed(1)} jobs/s, ` +
+      `\nlocal run burst: ${total} submissions (${accepted} accepted), concurrency 50: ${load.jobsPerSecond.toFixed(1)} jobs/s, ` +
         `submit-to-terminal p50 ${load.percentile(50)} ms, p99 ${load.percentile(99)} ms\n`,
     );
   });

@@ -153,16 +153,36 @@ describe('TapStack workflow definition', () => {
     expect(RETRIED_LAMBDA_ERRORS).toEqual(
       expect.arrayContaining(['Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'Lambda.SdkClientException', 'States.Timeout']),
     );
-    expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `${state}Failed` }]);
-    expect(definition.States[`${state}Failed`]).toEqual({ Type: 'Pass', Result: state, ResultPath: '$.failedState', Next: 'RecordFailure' });
+    // The error takes the payload's place, so the state never holds both (256 KiB state data limit).
+    expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.payload', Next: `${state}Failed` }]);
+    expect(definition.States[`${state}Failed`]).toEqual({
+      Type: 'Pass',
+      Parameters: { 'jobId.$': '$.jobId', failure: { state, 'error.$': '$.payload' } },
+      Next: 'RecordFailure',
+    });
   });
 
-  it('records every failure on the job, then fails the execution', () => {
+  it('records every failure on the job, then fails the execution; a failure to record falls back to a last-resort write', () => {
     const record = definition.States.RecordFailure;
-    expect(record.Parameters).toEqual({ 'jobId.$': '$.jobId', failure: { 'state.$': '$.failedState', 'error.$': '$.error' } });
+    expect(record.Parameters).toBeUndefined();
     expect(record.Resource).toBe(definition.States.Notify.Resource);
     expect(record.Next).toBe('JobFailed');
+    expect(record.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: 'RecordFailureLastResort' }]);
+    const lastResort = definition.States.RecordFailureLastResort;
+    expect(lastResort).toMatchObject({ Resource: 'arn:aws:states:::dynamodb:updateItem', Next: 'RecordFailureHistory' });
+    expect(lastResort.Parameters.TableName).toMatch(/^\$\{aws_dynamodb_table\.\w+\.name\}$/);
+    expect(definition.States.RecordFailureHistory).toMatchObject({ Resource: 'arn:aws:states:::dynamodb:putItem', Next: 'JobFailed' });
+    for (const name of ['RecordFailureLastResort', 'RecordFailureHistory']) {
+      expect(definition.States[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.lastResortError', Next: 'JobFailed' }]);
+    }
     expect(definition.States.JobFailed.Type).toBe('Fail');
+  });
+
+  it('lets the workflow write only the jobs table, for the last-resort step', () => {
+    const table = resourceNameFromSynth(json, 'aws_dynamodb_table', 'Jobs');
+    const writes = roleStatementsFromSynth(json, 'JobWorkflow').filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
+    expect(writes.flatMap((s) => s.actions).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(writes.flatMap((s) => s.resources).every((r) => r.includes(`aws_dynamodb_table.${table}.arn`))).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { MAX_BODY_BYTES } from '../../lambdas/api/request';
+import { MAX_BODY_BYTES } from '../../lambdas/shared/limits';
 import { proxyEvent } from '../helpers/api-events';
 import { LocalDynamo, createSynthesizedTable, startDynalite } from '../helpers/dynalite';
 import { TEST_STATE_MACHINE_ARN, configureLambdaEnvironment } from '../helpers/lambda-env';
@@ -8,6 +8,9 @@ import { RecordingAws, startRecordingAws } from '../helpers/recording-aws';
 import { synthesizedTapStack } from '../helpers/synthesized-app';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+// Each test imports a fresh handler and creates a table: slow on a loaded machine, not in the handler.
+jest.setTimeout(30_000);
 
 let dynamo: LocalDynamo;
 let aws: RecordingAws;
@@ -59,26 +62,28 @@ const bodyOf = (response: APIGatewayProxyResult) => JSON.parse(response.body);
 describe('POST /jobs: bad input', () => {
   it.each([
     ['an empty body', '', [{ field: 'body', message: 'must not be empty' }]],
-    ['invalid JSON', '{"type": ', [{ field: 'body', message: 'must be valid JSON' }]],
+    ['invalid JSON', '{"type": ', [{ field: 'type', message: 'must be valid JSON (unexpected end of input at offset 9)' }]],
     ['a JSON array', '[]', [{ field: 'body', message: 'must be a JSON object' }]],
     [
       'missing fields',
       '{}',
       [
-        { field: 'type', message: 'is required and must be a string' },
-        { field: 'payload', message: 'is required and must be an object' },
+        { field: 'type', message: 'is required' },
+        { field: 'payload', message: 'is required' },
       ],
     ],
     [
       'ill-typed fields',
       '{"type": 42, "payload": "text"}',
       [
-        { field: 'type', message: 'is required and must be a string' },
-        { field: 'payload', message: 'is required and must be an object' },
+        { field: 'type', message: 'must be one of wordcount, sum, echo' },
+        { field: 'payload', message: 'must be an object' },
       ],
     ],
+    ['an ill-typed payload field (issue 10, item 5)', '{"type":"sum","payload":{"numbers":"1,2"}}', [{ field: 'payload.numbers', message: 'must be an array of 1 to 10000 items' }]],
+    ['an unknown payload field', '{"type":"echo","payload":{"message":"a","loud":true}}', [{ field: 'payload.loud', message: 'is not a known field' }]],
     ['an unknown type', '{"type": "teleport", "payload": {}}', [{ field: 'type', message: 'must be one of wordcount, sum, echo' }]],
-    ['an unknown field', '{"type": "echo", "payload": {}, "priority": 1}', [{ field: 'priority', message: 'is not a known field' }]],
+    ['an unknown field', '{"type": "echo", "payload": {"message": ""}, "priority": 1}', [{ field: 'priority', message: 'is not a known field' }]],
   ])('answers 400 listing every field error for %s, and writes nothing', async (_case, body, errors) => {
     const response = await submit(body);
     expect(response.statusCode).toBe(400);
@@ -98,6 +103,83 @@ describe('POST /jobs: bad input', () => {
     const response = await submit(body);
     expect(response.statusCode).toBe(413);
     expect(await itemCount()).toBe(0);
+  });
+});
+
+/** A 400 that wrote nothing and started nothing, with its listed errors. */
+async function expectRejected(body: string, idempotencyKey?: string): Promise<{ errors: { field: string; message: string }[]; errorCount: number }> {
+  const response = await submit(body, idempotencyKey);
+  expect({ status: response.statusCode, body: response.body.slice(0, 300) }).toEqual({ status: 400, body: expect.any(String) });
+  expect(await itemCount()).toBe(0);
+  expect(aws.startExecutionCalls).toBe(0);
+  return bodyOf(response);
+}
+
+describe('POST /jobs: the whole payload is checked at the door (issue 10 reproductions)', () => {
+  it('refuses 10,000 ill-typed numbers with 20 field errors and the count, in a small answer (item 1)', async () => {
+    const body = JSON.stringify({ type: 'sum', payload: { numbers: Array(10_000).fill('x') } });
+    const response = await submit(body);
+    expect(response.statusCode).toBe(400);
+    expect(Buffer.byteLength(response.body)).toBeLessThan(4096);
+    const { errors, errorCount } = bodyOf(response);
+    expect(errors).toHaveLength(20);
+    expect(errors[0]).toEqual({ field: 'payload.numbers[0]', message: expect.stringMatching(/^must be a number/) });
+    expect(errorCount).toBe(10_000);
+    expect(await itemCount()).toBe(0);
+  });
+
+  it.each([
+    ['a sum whose total passes 2^53 (item 2)', '{"type":"sum","payload":{"numbers":[9007199254740991,1]}}', 'payload.numbers[0]'],
+    ['a number beyond ±2^53 (item 3)', '{"type":"sum","payload":{"numbers":[9007199254740993]}}', 'payload.numbers[0]'],
+    ['a negative number beyond ±2^53', '{"type":"sum","payload":{"numbers":[-1e300]}}', 'payload.numbers[0]'],
+    ['1e400, which parses to Infinity (item 3)', '{"type":"sum","payload":{"numbers":[1e400]}}', 'payload.numbers[0]'],
+    ['5e-324, below DynamoDB\'s smallest magnitude (item 3)', '{"type":"sum","payload":{"numbers":[5e-324]}}', 'payload.numbers[0]'],
+    ['a number written more precisely than a double holds', '{"type":"sum","payload":{"numbers":[0.1000000000000000000001]}}', 'payload.numbers[0]'],
+    ['a payload key named __proto__ (item 3)', '{"type":"echo","payload":{"message":"a","__proto__":{"polluted":true}}}', 'payload.__proto__'],
+    ['a key named constructor', '{"type":"echo","payload":{"constructor":1,"message":"a"}}', 'payload.constructor'],
+    ['a key named prototype at the top', '{"type":"echo","payload":{"message":"a"},"prototype":1}', 'prototype'],
+    ['a key given twice', '{"type":"echo","payload":{"message":"a","message":"b"}}', 'payload.message'],
+    ['a lone surrogate', '{"type":"echo","payload":{"message":"\\ud800"}}', 'payload.message'],
+    ['a payload field of the wrong type (item 5)', '{"type":"sum","payload":{"numbers":"1,2"}}', 'payload.numbers'],
+    ['an empty text', '{"type":"wordcount","payload":{"text":""}}', 'payload.text'],
+    ['a number instead of a message', '{"type":"echo","payload":{"message":42}}', 'payload.message'],
+  ])('answers 400 for %s, naming the field', async (_case, body, field) => {
+    const { errors } = await expectRejected(body);
+    expect(errors.map((e) => e.field)).toContain(field);
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+
+  it.each([
+    ['arrays nested 10,000 deep (item 3)', `{"type":"sum","payload":{"numbers":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`],
+    ['objects nested 1,000 deep (item 4)', `{"type":"echo","payload":{"message":"a","x":${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}}}`],
+    ['33 levels, one over the limit', `{"type":"sum","payload":{"numbers":${'['.repeat(31)}1${']'.repeat(31)}}}`],
+  ])('answers 400 for %s, without recursing into it', async (_case, body) => {
+    const { errors } = await expectRejected(body);
+    expect(errors.some((e) => /deeper than 32 levels/.test(e.message))).toBe(true);
+  });
+
+  it('accepts 32 levels of nesting as far as depth goes (the schema then refuses the shape)', async () => {
+    const { errors } = await expectRejected(`{"type":"sum","payload":{"numbers":${'['.repeat(30)}1${']'.repeat(30)}}}`);
+    expect(errors.some((e) => /deeper/.test(e.message))).toBe(false);
+  });
+
+  it.each([
+    ['1.0 and 1e2', '{"type":"sum","payload":{"numbers":[1.0, 1e2, -0]}}', { total: 101 }],
+    ['0.1, which rounds to the double that prints as 0.1', '{"type":"sum","payload":{"numbers":[0.1]}}', { total: 0.1 }],
+    ['the largest accepted magnitude, 10,000 times', JSON.stringify({ type: 'sum', payload: { numbers: Array(10_000).fill(900719925474) } }), { total: 9007199254740000 }],
+  ])('accepts numbers written exactly: %s', async (_case, body, result) => {
+    const response = await submit(body);
+    expect(response.statusCode).toBe(202);
+    const input = JSON.parse(aws.executions[0].input);
+    expect(input.payload.numbers.reduce((a: number, b: number) => a + b, 0)).toEqual(result.total);
+  });
+
+  it('accepts a body of exactly the maximum size and refuses one byte more with 413, writing nothing', async () => {
+    const job = JSON.stringify({ type: 'echo', payload: { message: 'x' } });
+    const atLimit = job + ' '.repeat(MAX_BODY_BYTES - job.length);
+    expect((await submit(`${atLimit} `)).statusCode).toBe(413);
+    expect(await itemCount()).toBe(0);
+    expect((await submit(atLimit)).statusCode).toBe(202);
   });
 });
 
@@ -188,17 +270,47 @@ describe('GET /jobs', () => {
     expect(bodyOf(await listJobs({ status: 'SUCCEEDED' })).jobs).toEqual([]);
   });
 
-  it.each([
+  it.each(
+    ([
     [{}, 'status'],
     [{ status: 'DONE' }, 'status'],
     [{ status: 'RECEIVED', limit: '0' }, 'limit'],
     [{ status: 'RECEIVED', limit: '101' }, 'limit'],
     [{ status: 'RECEIVED', cursor: 'not-a-cursor' }, 'cursor'],
     [{ status: 'RECEIVED', cursor: Buffer.from('{"pk":"x"}').toString('base64url') }, 'cursor'],
-  ])('answers 400 for %j (%s)', async (query, field) => {
+    [{ status: 'RECEIVED', cursor: '' }, 'cursor'],
+    [{ status: 'RECEIVED', cursor: 'a'.repeat(5000) }, 'cursor'],
+    [{ status: 'RECEIVED', cursor: Buffer.from('{"pk":"","sk":"","gsi1pk":"","gsi1sk":""}').toString('base64url') }, 'cursor'],
+    [{ status: 'RECEIVED', cursor: Buffer.from(JSON.stringify({ pk: 'x'.repeat(5000), sk: 'JOB', gsi1pk: 'STATUS#RECEIVED', gsi1sk: 'y'.repeat(5000) })).toString('base64url') }, 'cursor'],
+    [{ status: 'RECEIVED', limit: '1'.repeat(400) }, 'limit'],
+  ] as [Record<string, string>, string][]).map(([query, field]) => [JSON.stringify(query).slice(0, 80), query, field] as const),
+  )('answers 400 for %s (%s)', async (_label, query, field) => {
     const response = await listJobs(query);
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response).errors[0].field).toBe(field);
+  });
+
+  it('refuses a cursor whose key values were edited (issue 10, item 3)', async () => {
+    for (let i = 0; i < 3; i += 1) await submit(JSON.stringify({ type: 'echo', payload: { message: `t${i}` } }), `tamper-${i}`);
+    const { cursor } = bodyOf(await listJobs({ status: 'RECEIVED', limit: '1' }));
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    expect(bodyOf(await listJobs({ status: 'RECEIVED', limit: '1', cursor })).jobs).toHaveLength(1);
+    for (const name of Object.keys(key)) {
+      for (const value of ['', 'z'.repeat(5000), `${key[name]}x`]) {
+        const tampered = Buffer.from(JSON.stringify({ ...key, [name]: value })).toString('base64url');
+        expect({ name, value: value.slice(0, 20), status: (await listJobs({ status: 'RECEIVED', cursor: tampered })).statusCode }).toEqual({
+          name,
+          value: value.slice(0, 20),
+          status: 400,
+        });
+      }
+    }
+  });
+
+  it('lists summaries (no payload or result): a page of full jobs could pass Lambda\'s 6 MB response limit', async () => {
+    await submit(JSON.stringify({ type: 'echo', payload: { message: 'summary' } }), 'summary');
+    const [job] = bodyOf(await listJobs({ status: 'RECEIVED' })).jobs;
+    expect(Object.keys(job).sort()).toEqual(['createdAt', 'jobId', 'status', 'type', 'updatedAt']);
   });
 
   it('refuses a cursor made for another status', async () => {

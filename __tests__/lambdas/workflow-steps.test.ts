@@ -9,6 +9,9 @@ import { TEST_TOPIC_ARN, configureLambdaEnvironment } from '../helpers/lambda-en
 import { RecordingAws, startRecordingAws } from '../helpers/recording-aws';
 import { synthesizedTapStack } from '../helpers/synthesized-app';
 
+// Each test imports fresh handlers and creates a table: slow on a loaded machine, not in the handlers.
+jest.setTimeout(30_000);
+
 interface Handlers {
   api: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
   validation: (event: JobInput) => Promise<JobInput>;
@@ -138,15 +141,46 @@ describe('retries cannot repeat or reverse a step', () => {
 });
 
 describe('failures end in FAILED with the error and the state', () => {
+  // The Api refuses these payloads at the door; the Validation step checks again (defence in depth), so the tests hand it one directly.
   it('rejects a payload that breaks its type rules, without changing the job', async () => {
-    const job = await submitted('sum', { numbers: [1, 'two'] });
+    const job = await submitted('sum', { numbers: [1, 2] });
     const { jobId } = job;
-    await expect(handlers.validation(job)).rejects.toMatchObject({ name: 'JobValidationError', message: 'payload.numbers[1] must be a finite number' });
+    await expect(handlers.validation({ ...job, payload: { numbers: [1, 'two'] } })).rejects.toMatchObject({
+      name: 'JobValidationError',
+      message: 'payload.numbers[1] must be a number: 0, or from 1e-100 to 900719925474 in magnitude',
+    });
     expect((await jobView(jobId)).status).toBe('RECEIVED');
   });
 
+  it('bounds its error: 20 field errors and the count, never one error per entry (issue 10, item 1)', async () => {
+    const job = await submitted('sum', { numbers: [1] });
+    const error = await handlers.validation({ ...job, payload: { numbers: Array(10_000).fill('x') } }).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'JobValidationError' });
+    expect(Buffer.byteLength((error as Error).message)).toBeLessThanOrEqual(4096);
+    expect((error as Error).message).toMatch(/^payload\.numbers\[0\] must be a number.*; and 9980 more error\(s\)$/);
+    expect(((error as Error).message.match(/payload\.numbers\[/g) ?? []).length).toBe(20);
+  });
+
+  it('cuts whatever a step throws to 4 KB of message and a short stack', async () => {
+    const huge = 'x'.repeat(500_000);
+    const error = await handlers.processing({ jobId: 'j', type: huge, payload: {} }).catch((e: Error) => e);
+    expect(Buffer.byteLength((error as Error).message)).toBeLessThanOrEqual(4096);
+    expect((error as Error).message).toMatch(/… \(truncated\)$/);
+    expect(Buffer.byteLength((error as Error).stack ?? '')).toBeLessThan(2048);
+  });
+
+  it('stores at most 4 KB of cause on the job, whatever the Catch passes (issue 10, item 1)', async () => {
+    const job = await submitted('echo', { message: 'x' });
+    const failure = { state: 'Validate', error: { Error: 'E'.repeat(1000), Cause: 'c'.repeat(470_000) } };
+    expect(await handlers.notification({ jobId: job.jobId, failure })).toEqual({ jobId: job.jobId, status: 'FAILED' });
+    const view = await jobView(job.jobId);
+    expect(view.status).toBe('FAILED');
+    expect(Buffer.byteLength(view.error.cause)).toBeLessThanOrEqual(4096);
+    expect(Buffer.byteLength(view.error.error)).toBeLessThanOrEqual(256);
+  });
+
   it('records FAILED with the error and the failing state when called from the Catch, and notifies once', async () => {
-    const job = await submitted('sum', { numbers: [] });
+    const job = await submitted('sum', { numbers: [1] });
     const { jobId } = job;
     const failure = { state: 'Validate', error: { Error: 'JobValidationError', Cause: '{"errorMessage":"payload.numbers must be an array"}' } };
     expect(await handlers.notification({ jobId, failure })).toEqual({ jobId, status: 'FAILED' });

@@ -8,7 +8,8 @@ import { JobRecord } from '../shared/jobs-schema';
 import { log } from '../shared/log';
 import { JobInput } from '../shared/step';
 import { decodeCursor, encodeCursor } from './cursor';
-import { MAX_BODY_BYTES, checkIdempotencyKey, parseListQuery, parseSubmitBody } from './request';
+import { AWS_LIMITS, MAX_BODY_BYTES } from '../shared/limits';
+import { parseListQuery, parseSubmitRequest } from './request';
 
 /**
  * The API's front door: POST /jobs, GET /jobs/{id}, GET /jobs. It is not a
@@ -45,18 +46,22 @@ function header(event: APIGatewayProxyEvent, name: string): string | undefined {
 async function submitJob(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
   if (Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES) {
-    return json(413, { message: `Body is larger than ${MAX_BODY_BYTES} bytes, the Step Functions input limit` });
+    return json(413, { message: `Body is larger than ${MAX_BODY_BYTES} bytes: a job travels as a Step Functions execution input (256 KiB)` });
   }
   const idempotencyKey = header(event, 'Idempotency-Key');
-  const parsed = parseSubmitBody(body);
-  const errors = [...checkIdempotencyKey(idempotencyKey), ...(parsed.ok ? [] : parsed.errors)];
-  if (!parsed.ok || errors.length > 0) {
-    return json(400, { message: 'Invalid request', errors });
+  const parsed = parseSubmitRequest(body, idempotencyKey);
+  if (!parsed.ok) {
+    return json(400, { message: 'Invalid request', errors: parsed.errors, errorCount: parsed.errorCount });
+  }
+  const jobId = idempotencyKey ? createHash('sha256').update(`idempotency:${idempotencyKey}`).digest('hex').slice(0, 32) : randomUUID();
+  const input: JobInput = { jobId, type: parsed.value.type, payload: parsed.value.payload };
+  // The job types' limits keep every accepted job under this; checked anyway, before anything is written.
+  if (Buffer.byteLength(JSON.stringify(input), 'utf8') > AWS_LIMITS.stateDataBytes) {
+    return json(413, { message: `The job would exceed the ${AWS_LIMITS.stateDataBytes}-byte Step Functions input limit` });
   }
 
   const requestHash = createHash('sha256').update(body).digest('hex');
-  // The same idempotency key always names the same job, so a duplicate collides on the conditional put below.
-  const jobId = idempotencyKey ? createHash('sha256').update(`idempotency:${idempotencyKey}`).digest('hex').slice(0, 32) : randomUUID();
+  // The same idempotency key always names the same job (above), so a duplicate collides on the conditional put below.
   const now = new Date().toISOString();
   const job: JobRecord = {
     jobId,
@@ -113,17 +118,23 @@ async function listJobs(query: Readonly<Record<string, string | undefined>>): Pr
   const { status, limit, cursor } = parsed.value;
   const { items, lastKey } = await listJobsByStatus(config.TABLE_NAME, status, { limit, startKey: cursor });
   return json(200, {
-    jobs: items.map((item) => publicView(item)),
+    // A summary per job: a page of full jobs (payload and result up to 400 KB each) could pass Lambda's 6 MB response limit.
+    jobs: items.map((item) => summaryView(item)),
     cursor: lastKey ? encodeCursor(lastKey) : undefined,
   });
 }
 
 /**
- * What a client sees of a job: no keys, no internal hashes. A job from the
- * status index has only what that index projects: if it stopped projecting
- * one of these attributes, this call would not compile.
+ * A job as listed. A job from the status index has only what that index
+ * projects: if it stopped projecting one of these attributes, this would not compile.
  */
-function publicView(job: JobRecord | StatusIndexJob): Record<string, unknown> {
+function summaryView(job: JobRecord | StatusIndexJob): Record<string, unknown> {
+  const { jobId, type, status, createdAt, updatedAt } = job;
+  return { jobId, type, status, createdAt, updatedAt };
+}
+
+/** What a client sees of a job: no keys, no internal hashes. */
+function publicView(job: JobRecord): Record<string, unknown> {
   const { jobId, type, status, createdAt, updatedAt, result, error, payload } = job;
   return { jobId, type, status, createdAt, updatedAt, payload, result, error };
 }

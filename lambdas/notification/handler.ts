@@ -2,8 +2,9 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { requireEnv } from '../shared/config';
 import { getNotification, recordNotification, transition } from '../shared/job-store';
 import { JobStatus, NON_TERMINAL_STATUSES, NotificationRecord } from '../shared/jobs-schema';
+import { MAX_ERROR_MESSAGE_BYTES, truncateUtf8 } from '../shared/limits';
 import { log } from '../shared/log';
-import { requireJobId } from '../shared/step';
+import { boundedErrors, requireJobId } from '../shared/step';
 
 /**
  * The workflow's last word on a job. On success (step 3) it publishes the
@@ -20,13 +21,18 @@ export interface NotificationInput {
   readonly failure?: { readonly state: string; readonly error: { readonly Error?: string; readonly Cause?: string } };
 }
 
-export async function handler(event: NotificationInput): Promise<{ jobId: string; status: JobStatus }> {
+export const handler = boundedErrors(async (event: NotificationInput): Promise<{ jobId: string; status: JobStatus }> => {
   const jobId = requireJobId(event);
 
   let status: JobStatus;
   if (event.failure) {
     status = 'FAILED';
-    const error = { error: event.failure.error.Error ?? 'Unknown', cause: event.failure.error.Cause ?? '', state: event.failure.state };
+    // Cut to a fixed size whatever the failed step threw: the item holds at most 400 KB.
+    const error = {
+      error: truncateUtf8(String(event.failure.error?.Error ?? 'Unknown'), 256),
+      cause: truncateUtf8(String(event.failure.error?.Cause ?? ''), MAX_ERROR_MESSAGE_BYTES),
+      state: truncateUtf8(String(event.failure.state), 128),
+    };
     // A retry that finds the job already FAILED is a no-op; a missing or finished job is refused.
     await transition(config.TABLE_NAME, jobId, NON_TERMINAL_STATUSES, 'FAILED', { error }, `${error.state}: ${error.error}`);
   } else {
@@ -39,7 +45,7 @@ export async function handler(event: NotificationInput): Promise<{ jobId: string
   }
   log('info', 'job finished', { jobId, status });
   return { jobId, status };
-}
+});
 
 /** Publishes the outcome unless a notification was already recorded (a retried step must not notify twice). */
 async function publishOnce(jobId: string, outcome: JobStatus): Promise<void> {
