@@ -3,7 +3,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { ITerraformDependable, Lazy } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
-import { WILDCARD_RESOURCE_ACTIONS } from './internal/iam';
+import { WILDCARD_RESOURCE_ACTIONS, isScopedExecuteApiArn } from './internal/iam';
 import { fitName, normaliseName } from './internal/naming';
 import { Rule, checkRules, throwIfViolations } from './internal/validation';
 
@@ -32,8 +32,12 @@ export interface ExistingRole {
 }
 
 export interface LeastPrivilegeRoleProps {
-  /** Service principal trusted to assume the role, e.g. `lambda.amazonaws.com`. */
-  readonly assumedBy: string;
+  /**
+   * Who may assume the role: a service principal, e.g. `lambda.amazonaws.com`,
+   * or an AWS account, whose principals may then assume it when their own
+   * policies allow `sts:AssumeRole` on it.
+   */
+  readonly assumedBy: string | { readonly accountId: string };
   /**
    * Use this role instead of creating one; statements are attached to it as an inline policy.
    * @default a new role named after the construct path
@@ -68,6 +72,12 @@ export const STATEMENT_RULES: readonly Rule<PolicyStatement>[] = [
     check: (s) => !s.resources.includes('*') || s.actions.every((action) => WILDCARD_RESOURCE_ACTIONS.has(action)),
     fix: 'scope the statement to the ARNs of the resources it uses',
   },
+  {
+    id: 'iam/execute-api-scope',
+    requirement: 'scope execute-api actions to <API>/<stage>/<METHOD>/<path> ARNs, "*" standing only for a whole path segment (a path parameter)',
+    check: (s) => s.actions.every((action) => !action.startsWith('execute-api:')) || s.resources.every(isScopedExecuteApiArn),
+    fix: "grant through LambdaRestApi.grantInvoke, which names the API, its stage and each route",
+  },
 ];
 
 /**
@@ -96,7 +106,11 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
             sid: 'TrustService',
             effect: 'Allow',
             actions: ['sts:AssumeRole'],
-            principals: [{ type: 'Service', identifiers: [props.assumedBy] }],
+            principals: [
+              typeof props.assumedBy === 'string'
+                ? { type: 'Service', identifiers: [props.assumedBy] }
+                : { type: 'AWS', identifiers: [`arn:aws:iam::${props.assumedBy.accountId}:root`] },
+            ],
           },
         ],
       });

@@ -3,10 +3,14 @@ import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConsistentTable } from '../constructs/consistent-table';
 import { EncryptedTopic } from '../constructs/encrypted-topic';
-import { LambdaRestApi } from '../constructs/lambda-rest-api';
+import { ApiWebAcl } from '../constructs/api-web-acl';
+import { ApiRouteRef, LambdaRestApi } from '../constructs/lambda-rest-api';
+import { ExistingRole, LeastPrivilegeRole } from '../constructs/least-privilege-role';
 import { LoggedStateMachine } from '../constructs/logged-state-machine';
 import { SafeBucket } from '../constructs/safe-bucket';
 import { UnreservedFunction } from '../constructs/unreserved-function';
+import { accountIdOf } from '../constructs/internal/stack-context';
+import { MAX_BODY_BYTES } from '../lambdas/api/request';
 import { jobsTableSchema } from '../lambdas/shared/jobs-schema';
 import { jobWorkflowDefinition } from '../workflows/job-workflow';
 
@@ -26,7 +30,25 @@ export interface TapStackProps {
    * @default true
    */
   readonly tableDeletionProtection?: boolean;
+  /**
+   * Put a WAF web ACL (managed rule sets, rate per IP, body size) on the API stage.
+   * Turn off only where the platform attaches its own web ACL.
+   * @default true
+   */
+  readonly enableWaf?: boolean;
+  /**
+   * Roles of other teams that may submit and read jobs (POST /jobs, GET /jobs/{id});
+   * each gets an inline policy with exactly those grants.
+   * @default none: only the stack's own client role
+   */
+  readonly clientRoles?: readonly ExistingRole[];
 }
+
+/** What a client of the job API may do: submit a job and read it. Listing every job by status is not for clients. */
+export const CLIENT_ROUTES: readonly ApiRouteRef[] = [
+  { method: 'POST', path: '/jobs' },
+  { method: 'GET', path: '/jobs/{id}' },
+];
 
 /**
  * The job-processing application of the post-mortem, built from the guard
@@ -34,6 +56,10 @@ export interface TapStackProps {
  * one DynamoDB table, a code bucket and an SNS topic.
  */
 export class TapStack extends TerraformStack {
+  public readonly jobsApi: LambdaRestApi;
+  /** May only submit and read jobs; principals of this account assume it (their own policies permitting). */
+  public readonly clientRole: LeastPrivilegeRole;
+
   constructor(scope: Construct, id: string, props: TapStackProps = {}) {
     super(scope, id);
     new AwsProvider(this, 'aws', { region: props.region ?? 'us-east-1' });
@@ -84,15 +110,25 @@ export class TapStack extends TerraformStack {
     table.grant(api, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query');
     workflow.grantStartExecution(api);
 
-    const restApi = new LambdaRestApi(this, 'JobsApi', {
+    const restApi = (this.jobsApi = new LambdaRestApi(this, 'JobsApi', {
       routes: [
         { method: 'POST', path: '/jobs', handler: api },
         { method: 'GET', path: '/jobs', handler: api, requiredQueryParameters: ['status'] },
         { method: 'GET', path: '/jobs/{id}', handler: api },
       ],
-    });
+    }));
+    if (props.enableWaf ?? true) {
+      new ApiWebAcl(this, 'JobsApiWaf', { api: restApi, maxBodyBytes: MAX_BODY_BYTES });
+    }
+
+    this.clientRole = new LeastPrivilegeRole(this, 'Client', { assumedBy: { accountId: accountIdOf(this) } });
+    const teamRoles = (props.clientRoles ?? []).map((existingRole, i) => new LeastPrivilegeRole(this, `ClientRole${i}`, { assumedBy: { accountId: accountIdOf(this) }, existingRole }));
+    for (const grantee of [this.clientRole, ...teamRoles]) {
+      for (const route of CLIENT_ROUTES) restApi.grantInvoke(grantee, route);
+    }
 
     new TerraformOutput(this, 'api_url', { value: restApi.url, description: 'Base URL of the jobs API' });
+    new TerraformOutput(this, 'client_role_arn', { value: this.clientRole.roleArn, description: 'Role that may submit and read jobs' });
     new TerraformOutput(this, 'table_name', { value: table.tableName });
     new TerraformOutput(this, 'state_machine_arn', { value: workflow.stateMachineArn });
     new TerraformOutput(this, 'code_bucket_name', { value: codeBucket.bucketName });
