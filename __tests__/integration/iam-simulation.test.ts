@@ -31,7 +31,7 @@ beforeAll(async () => {
   await pollUntilTerminal(local, ok.body.jobId);
   await pollUntilTerminal(local, bad.body.jobId);
   await getJob(local, ok.body.jobId);
-  await fetch(`${local.apiUrl}/jobs?status=SUCCEEDED`);
+  await local.callApi('/jobs?status=SUCCEEDED');
   await local.aws.idle();
   roles = local.stack.roles();
   calls = [...local.aws.calls];
