@@ -1,4 +1,6 @@
+import { execFile } from 'child_process';
 import fc from 'fast-check';
+import { promisify } from 'util';
 import { Testing } from 'cdktf';
 import { join } from 'path';
 import { LambdaRestApi } from '../../constructs/lambda-rest-api';
@@ -104,6 +106,12 @@ describe('SigV4 on AWS_IAM routes', () => {
     });
     const foreign = await signedFetch(`${url}/items/1`, {}, credentials, 'eu-west-1');
     expect(await answer(foreign)).toEqual({ status: 403, body: { message: "Credential should be scoped to a valid region, not 'eu-west-1'. " } });
+    const headers = await signedHeaders(`${url}/items/1`, {}, credentials, REGION);
+    const otherService = { ...headers, authorization: headers.authorization.replace('/execute-api/', '/s3/') };
+    expect(await answer(await fetch(`${url}/items/1`, { headers: otherService }))).toEqual({
+      status: 403,
+      body: { message: "Credential should be scoped to correct service: 'execute-api'. " },
+    });
     const bearer = await answer(await fetch(`${url}/items/1`, { headers: { authorization: 'Bearer abc' } }));
     expect(bearer.status).toBe(403);
     expect(bearer.body.message).toBe(
@@ -120,6 +128,31 @@ describe('SigV4 on AWS_IAM routes', () => {
     expect(await verifySignature(request, [credentials], REGION, new Date(signedAt + 4 * 60_000))).toEqual({ ok: true, accessKeyId: credentials.accessKeyId });
     const late = await verifySignature(request, [credentials], REGION, new Date(signedAt + 6 * 60_000));
     expect(late).toMatchObject({ ok: false, message: expect.stringMatching(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/) });
+  });
+});
+
+describe('npm run call (scripts/call.ts)', () => {
+  const run = (env: Record<string, string>, ...args: string[]) =>
+    promisify(execFile)(process.execPath, [join('node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/call.ts', ...args], {
+      env: { PATH: process.env.PATH ?? '', API_URL: url, ...env },
+    }).then(
+      ({ stdout }) => ({ code: 0, stdout }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout + error.stderr }),
+    );
+
+  it('signs with the credentials in the environment, as curl --aws-sigv4 does', async () => {
+    const env = { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey };
+    const submitted = await run(env, 'POST', '/items', '{"name":"called"}');
+    expect(submitted).toEqual({ code: 0, stdout: `200 ${JSON.stringify({ body: '{"name":"called"}', accessKey: credentials.accessKeyId })}\n` });
+    const refused = await run({ ...env, AWS_SECRET_ACCESS_KEY: 'wrong' }, 'GET', '/items/1');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^403 \{"message":"The request signature we calculated does not match/);
+  });
+
+  it('says what it needs when credentials are missing', async () => {
+    const missing = await run({}, 'GET', '/items/1');
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toContain('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set');
   });
 });
 
