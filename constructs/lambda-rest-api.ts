@@ -171,6 +171,17 @@ const PROPS_RULES: readonly Rule<LambdaRestApiProps>[] = [
     fix: 'pass a plain draft-04 schema object on a route that takes a body',
   },
   {
+    id: 'api/body-model-names',
+    field: 'requestBodySchema',
+    pick: (p) => p.routes.filter((r) => r.requestBodySchema !== undefined).map((r) => `${r.method} ${r.path} -> ${bodyModelName(r)}`),
+    requirement: 'give each route with a body schema its own model name (method and path letters and digits)',
+    check: (p) => {
+      const names = p.routes.filter((r) => r.requestBodySchema !== undefined).map(bodyModelName);
+      return new Set(names).size === names.length;
+    },
+    fix: 'rename one of the paths so that they differ in more than separators',
+  },
+  {
     id: 'api/usage-plan',
     field: 'usagePlan',
     pick: (p) => p.usagePlan,

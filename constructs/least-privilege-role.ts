@@ -1,7 +1,7 @@
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { ITerraformDependable, Lazy } from 'cdktf';
+import { ITerraformDependable, Lazy, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { WILDCARD_RESOURCE_ACTIONS, isScopedExecuteApiArn } from './internal/iam';
 import { fitName, normaliseName } from './internal/naming';
@@ -95,6 +95,11 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
 
   constructor(scope: Construct, id: string, props: LeastPrivilegeRoleProps) {
     super(scope, id);
+    if (typeof props.assumedBy !== 'string' && !Token.isUnresolved(props.assumedBy.accountId) && !/^\d{12}$/.test(props.assumedBy.accountId)) {
+      throw new Error(
+        `LeastPrivilegeRole at '${this.node.path}': assumedBy.accountId "${props.assumedBy.accountId}" must be a 12-digit AWS account id. Fix: pass the account id, not its alias or an ARN.`,
+      );
+    }
 
     if (props.existingRole) {
       this.roleArn = props.existingRole.roleArn;

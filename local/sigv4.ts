@@ -46,9 +46,19 @@ function bytes(data: SourceData): string | Uint8Array {
   return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
 }
 
-function signer(credentials: LocalCredentials, region: string, service = EXECUTE_API_SERVICE): SignatureV4 {
-  // No x-amz-content-sha256 header: execute-api signs the body hash without sending it.
-  return new SignatureV4({ credentials, region, service, sha256: NodeSha256, applyChecksum: false });
+/** One signer per credentials and region: it caches the derived signing key per day. */
+const signers = new Map<string, SignatureV4>();
+
+function signer(credentials: LocalCredentials, region: string): SignatureV4 {
+  const key = JSON.stringify([credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken, region]);
+  let found = signers.get(key);
+  if (!found) {
+    // No x-amz-content-sha256 header: execute-api signs the body hash without sending it.
+    found = new SignatureV4({ credentials, region, service: EXECUTE_API_SERVICE, sha256: NodeSha256, applyChecksum: false });
+    if (signers.size > 100) signers.clear();
+    signers.set(key, found);
+  }
+  return found;
 }
 
 export interface SignableRequest {

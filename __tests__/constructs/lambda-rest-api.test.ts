@@ -289,8 +289,13 @@ describe('LambdaRestApi request body model', () => {
     expect(errorOf(() => third.api({ routes: [{ method: 'GET', path: '/items', handler: third.handler, requestBodySchema: schema }] }))).toContain('"GET /items"');
   });
 
-  it('names models after the route', () => {
+  it('names models after the route, and refuses two routes whose model names collide', () => {
     expect(bodyModelName({ method: 'PUT', path: '/jobs/{id}/tags' })).toBe('PutJobsIdTagsBody');
+    const { handler, api } = setup();
+    const message = errorOf(() =>
+      api({ routes: [{ method: 'POST', path: '/a_b', handler, requestBodySchema: schema }, { method: 'POST', path: '/a/b', handler, requestBodySchema: schema }] }),
+    );
+    expect(message).toContain('[api/body-model-names]');
   });
 });
 

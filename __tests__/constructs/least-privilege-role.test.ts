@@ -45,6 +45,7 @@ describe('LeastPrivilegeRole', () => {
     new LeastPrivilegeRole(stack, 'Client', { assumedBy: { accountId: '123456789012' } });
     const trust = Object.entries(synth(stack).json.data.aws_iam_policy_document).find(([k]) => k.startsWith('Client_TrustPolicy'))?.[1];
     expect(trust?.statement[0].principals).toEqual([{ type: 'AWS', identifiers: ['arn:aws:iam::123456789012:root'] }]);
+    expect(errorOf(() => new LeastPrivilegeRole(stack, 'Bad', { assumedBy: { accountId: 'my-alias' } }))).toContain('must be a 12-digit AWS account id');
   });
 
   it('lets * resources through only for actions AWS requires them for', () => {
