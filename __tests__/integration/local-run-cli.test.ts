@@ -50,7 +50,8 @@ it('starts, runs a job to SUCCEEDED, and exits 0 on SIGINT with every worker sto
     if (status !== 'SUCCEEDED') await new Promise((r) => setTimeout(r, 25));
   }
   expect(status).toBe('SUCCEEDED');
-  expect(output.text).toMatch(new RegExp(`\\[sfn\\] ${jobId.slice(0, 8)} SUCCEEDED`));
+  // The job shows SUCCEEDED (written by the last step) just before its execution ends and logs it.
+  await waitForOutput(child, new RegExp(`\\[sfn\\] ${jobId.slice(0, 8)} SUCCEEDED`), output);
 
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   child.kill('SIGINT');
