@@ -71,13 +71,14 @@ const PROPS_RULES: readonly Rule<ApiWebAclProps>[] = [
 export function decimalAboveRegex(limit: number): string {
   if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`decimalAboveRegex: ${limit} is not a whole number of at least 0`);
   const digits = String(limit);
-  const alternatives = [`[1-9]\\d{${digits.length},}`];
+  // [0-9], not \d: cdktf's HCL export (synth --hcl) writes this string without escaping backslashes.
+  const alternatives = [`[1-9][0-9]{${digits.length},}`];
   for (let i = 0; i < digits.length; i += 1) {
     const digit = Number(digits[i]);
     if (digit === 9) continue;
     const rest = digits.length - i - 1;
     const next = digit + 1 === 9 ? '9' : `[${digit + 1}-9]`;
-    alternatives.push(`${digits.slice(0, i)}${next}${rest > 0 ? `\\d{${rest}}` : ''}`);
+    alternatives.push(`${digits.slice(0, i)}${next}${rest > 0 ? `[0-9]{${rest}}` : ''}`);
   }
   return `^0*(?:${alternatives.join('|')})$`;
 }

@@ -38,6 +38,8 @@ describe('decimalAboveRegex', () => {
     expect(regex.test(String(MAX_BODY_BYTES + 1))).toBe(true);
     expect(regex.test(`000${MAX_BODY_BYTES + 1}`)).toBe(true);
     expect(regex.test('1e9')).toBe(false);
+    // No backslash: the HCL export (cdktf synth --hcl) would write it unescaped, which Terraform rejects.
+    expect(decimalAboveRegex(MAX_BODY_BYTES)).not.toContain('\\');
     expect(regex.test('')).toBe(false);
     for (const limit of [0, 9, 10, 99, 100, 199, 909, 999_999]) {
       const r = new RegExp(decimalAboveRegex(limit));
