@@ -1,4 +1,4 @@
-import { Wafv2WebAcl, Wafv2WebAclRule } from '@cdktf/provider-aws/lib/wafv2-web-acl';
+import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
@@ -84,6 +84,8 @@ export function decimalAboveRegex(limit: number): string {
 }
 
 const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true });
+/** The same, in the WAF API's JSON shape (for `rule_json`). */
+const ruleVisibility = (metricName: string) => ({ CloudWatchMetricsEnabled: true, MetricName: metricName, SampledRequestsEnabled: true });
 
 /**
  * A regional WAFv2 web ACL on a {@link LambdaRestApi}'s stage: AWS's common
@@ -105,32 +107,30 @@ export class ApiWebAcl extends Construct {
     const metric = name.replace(/[^A-Za-z0-9_-]/g, '-');
     const countOnly = props.commonRulesToCount ?? ['SizeRestrictions_BODY'];
 
-    const rules: Wafv2WebAclRule[] = [
+    // Rules as the WAF API's JSON (`rule_json`): cdktf types a rule's statement as `any`, which
+    // its HCL export (synth --hcl) writes as an attribute where Terraform wants a block.
+    const rules = [
       {
-        name: 'BodyOverApiLimit',
-        priority: 0,
-        action: { block: { customResponse: { responseCode: 413, customResponseBodyKey: 'body-too-large' } } },
-        statement: {
-          regex_match_statement: {
-            regex_string: decimalAboveRegex(props.maxBodyBytes),
-            field_to_match: { single_header: { name: 'content-length' } },
-            text_transformation: [{ priority: 0, type: 'NONE' }],
+        Name: 'BodyOverApiLimit',
+        Priority: 0,
+        Action: { Block: { CustomResponse: { ResponseCode: 413, CustomResponseBodyKey: 'body-too-large' } } },
+        Statement: {
+          RegexMatchStatement: {
+            RegexString: decimalAboveRegex(props.maxBodyBytes),
+            FieldToMatch: { SingleHeader: { Name: 'content-length' } },
+            TextTransformations: [{ Priority: 0, Type: 'NONE' }],
           },
         },
-        visibilityConfig: visibility(`${metric}-body-size`),
+        VisibilityConfig: ruleVisibility(`${metric}-body-size`),
       },
       {
-        name: 'RateLimitPerSourceIp',
-        priority: 1,
-        action: { block: { customResponse: { responseCode: 429, customResponseBodyKey: 'too-many-requests' } } },
-        statement: {
-          rate_based_statement: {
-            limit: props.requestsPerIpPer5Minutes ?? 1000,
-            aggregate_key_type: 'IP',
-            evaluation_window_sec: RATE_WINDOW_SECONDS,
-          },
+        Name: 'RateLimitPerSourceIp',
+        Priority: 1,
+        Action: { Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'too-many-requests' } } },
+        Statement: {
+          RateBasedStatement: { Limit: props.requestsPerIpPer5Minutes ?? 1000, AggregateKeyType: 'IP', EvaluationWindowSec: RATE_WINDOW_SECONDS },
         },
-        visibilityConfig: visibility(`${metric}-rate`),
+        VisibilityConfig: ruleVisibility(`${metric}-rate`),
       },
       managedRuleGroup('AWSManagedRulesCommonRuleSet', 2, `${metric}-common`, countOnly),
       managedRuleGroup('AWSManagedRulesKnownBadInputsRuleSet', 3, `${metric}-bad-inputs`, []),
@@ -141,7 +141,7 @@ export class ApiWebAcl extends Construct {
       description: `Protects ${props.api.node.path}: managed rule sets, rate per IP, body size`,
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
-      rule: rules,
+      ruleJson: JSON.stringify(rules),
       customResponseBody: [
         { key: 'body-too-large', contentType: 'APPLICATION_JSON', content: JSON.stringify({ message: `Body is larger than ${props.maxBodyBytes} bytes` }) },
         { key: 'too-many-requests', contentType: 'APPLICATION_JSON', content: JSON.stringify({ message: 'Too Many Requests' }) },
@@ -153,18 +153,18 @@ export class ApiWebAcl extends Construct {
   }
 }
 
-function managedRuleGroup(name: string, priority: number, metricName: string, countOnly: readonly string[]): Wafv2WebAclRule {
+function managedRuleGroup(name: string, priority: number, metricName: string, countOnly: readonly string[]): Record<string, unknown> {
   return {
-    name,
-    priority,
-    overrideAction: { none: {} },
-    statement: {
-      managed_rule_group_statement: {
-        name,
-        vendor_name: 'AWS',
-        ...(countOnly.length > 0 ? { rule_action_override: countOnly.map((rule) => ({ name: rule, action_to_use: { count: {} } })) } : {}),
+    Name: name,
+    Priority: priority,
+    OverrideAction: { None: {} },
+    Statement: {
+      ManagedRuleGroupStatement: {
+        Name: name,
+        VendorName: 'AWS',
+        ...(countOnly.length > 0 ? { RuleActionOverrides: countOnly.map((rule) => ({ Name: rule, ActionToUse: { Count: {} } })) } : {}),
       },
     },
-    visibilityConfig: visibility(metricName),
+    VisibilityConfig: ruleVisibility(metricName),
   };
 }

@@ -16,9 +16,14 @@ function setup(props: Partial<ApiWebAclProps> = {}) {
   return { stack, api, build };
 }
 
+/** The web ACL's rules, in the WAF API's JSON shape (`rule_json`). */
+function rulesOf(webAcl: Record<string, any>): any[] {
+  return JSON.parse(webAcl.rule_json);
+}
+
 function ruleNamed(webAcl: Record<string, any>, name: string): any {
-  const rule = webAcl.rule.find((r: any) => r.name === name);
-  if (!rule) throw new Error(`no rule ${name} in ${webAcl.rule.map((r: any) => r.name).join(', ')}`);
+  const rule = rulesOf(webAcl).find((r: any) => r.Name === name);
+  if (!rule) throw new Error(`no rule ${name} in ${rulesOf(webAcl).map((r: any) => r.Name).join(', ')}`);
   return rule;
 }
 
@@ -64,38 +69,39 @@ describe('ApiWebAcl', () => {
 
   it("runs AWS's common and known-bad-inputs rule sets, the common set's 8 KB body rule only counting", () => {
     const common = ruleNamed(webAcl, 'AWSManagedRulesCommonRuleSet');
-    expect(common.override_action).toEqual({ none: {} });
-    expect(common.statement.managed_rule_group_statement).toEqual({
-      name: 'AWSManagedRulesCommonRuleSet',
-      vendor_name: 'AWS',
-      rule_action_override: [{ name: 'SizeRestrictions_BODY', action_to_use: { count: {} } }],
+    expect(common.OverrideAction).toEqual({ None: {} });
+    expect(common.Statement.ManagedRuleGroupStatement).toEqual({
+      Name: 'AWSManagedRulesCommonRuleSet',
+      VendorName: 'AWS',
+      RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }],
     });
-    expect(ruleNamed(webAcl, 'AWSManagedRulesKnownBadInputsRuleSet').statement.managed_rule_group_statement).toEqual({
-      name: 'AWSManagedRulesKnownBadInputsRuleSet',
-      vendor_name: 'AWS',
+    expect(ruleNamed(webAcl, 'AWSManagedRulesKnownBadInputsRuleSet').Statement.ManagedRuleGroupStatement).toEqual({
+      Name: 'AWSManagedRulesKnownBadInputsRuleSet',
+      VendorName: 'AWS',
     });
   });
 
   it('limits each source IP to 1000 requests per 5 minutes, answering 429', () => {
     const rate = ruleNamed(webAcl, 'RateLimitPerSourceIp');
-    expect(rate.statement.rate_based_statement).toEqual({ limit: 1000, aggregate_key_type: 'IP', evaluation_window_sec: 300 });
-    expect(rate.action.block.custom_response.response_code).toBe(429);
+    expect(rate.Statement.RateBasedStatement).toEqual({ Limit: 1000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
+    expect(rate.Action.Block.CustomResponse.ResponseCode).toBe(429);
   });
 
   it('blocks a Content-Length above the given limit with a 413, first', () => {
     const size = ruleNamed(webAcl, 'BodyOverApiLimit');
-    expect(size.priority).toBe(0);
-    expect(size.statement.regex_match_statement.field_to_match).toEqual({ single_header: { name: 'content-length' } });
-    expect(size.statement.regex_match_statement.regex_string).toBe(decimalAboveRegex(1000));
-    expect(size.action.block.custom_response).toEqual({ response_code: 413, custom_response_body_key: 'body-too-large' });
+    expect(size.Priority).toBe(0);
+    expect(size.Statement.RegexMatchStatement.FieldToMatch).toEqual({ SingleHeader: { Name: 'content-length' } });
+    expect(size.Statement.RegexMatchStatement.RegexString).toBe(decimalAboveRegex(1000));
+    expect(size.Action.Block.CustomResponse).toEqual({ ResponseCode: 413, CustomResponseBodyKey: 'body-too-large' });
     const body = webAcl.custom_response_body.find((b: any) => b.key === 'body-too-large');
     expect(JSON.parse(body.content)).toEqual({ message: 'Body is larger than 1000 bytes' });
   });
 
   it('gives every rule a unique priority and metrics', () => {
-    const priorities = webAcl.rule.map((r: any) => r.priority);
+    const priorities = rulesOf(webAcl).map((r: any) => r.Priority);
     expect(new Set(priorities).size).toBe(priorities.length);
-    expect(webAcl.rule.every((r: any) => r.visibility_config.cloudwatch_metrics_enabled === true)).toBe(true);
+    expect(rulesOf(webAcl).every((r: any) => r.VisibilityConfig.CloudWatchMetricsEnabled === true)).toBe(true);
+    expect(webAcl.rule).toBeUndefined();
   });
 
   it.each<[string, Partial<ApiWebAclProps>, string]>([
@@ -113,7 +119,7 @@ describe('TapStack WAF', () => {
   it("is on by default, with the body rule at the API function's own limit (MAX_BODY_BYTES)", () => {
     const json = JSON.parse(Testing.synth(new TapStack(Testing.app(), 'TapStack')));
     const webAcl = onlyResource(json, 'aws_wafv2_web_acl');
-    expect(ruleNamed(webAcl, 'BodyOverApiLimit').statement.regex_match_statement.regex_string).toBe(decimalAboveRegex(MAX_BODY_BYTES));
+    expect(ruleNamed(webAcl, 'BodyOverApiLimit').Statement.RegexMatchStatement.RegexString).toBe(decimalAboveRegex(MAX_BODY_BYTES));
     expect(onlyResource(json, 'aws_wafv2_web_acl_association').resource_arn).toMatch(/aws_api_gateway_stage\.JobsApi_Stage_\w+\.arn/);
   });
 
