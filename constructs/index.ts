@@ -6,7 +6,9 @@
  *
  * @packageDocumentation
  */
+export * from './api-authorizers';
 export * from './api-gateway-account';
+export * from './api-web-acl';
 export * from './consistent-table';
 export * from './encrypted-topic';
 export * from './key-schema';

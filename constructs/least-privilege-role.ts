@@ -3,7 +3,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { DefaultTokenResolver, ITerraformDependable, Lazy, StringConcat, Token, Tokenization } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
-import { WILDCARD_RESOURCE_ACTIONS } from './internal/iam';
+import { WILDCARD_RESOURCE_ACTIONS, isScopedExecuteApiArn } from './internal/iam';
 import { fitName, normaliseName, shortHash } from './internal/naming';
 import { ensureNameCollisionCheck } from './internal/name-collisions';
 import { NAME_KINDS, deriveNameFor } from './internal/name-rules';
@@ -34,8 +34,12 @@ export interface ExistingRole {
 }
 
 export interface LeastPrivilegeRoleProps {
-  /** Service principal trusted to assume the role, e.g. `lambda.amazonaws.com`. */
-  readonly assumedBy: string;
+  /**
+   * Who may assume the role: a service principal, e.g. `lambda.amazonaws.com`,
+   * or an AWS account, whose principals may then assume it when their own
+   * policies allow `sts:AssumeRole` on it.
+   */
+  readonly assumedBy: string | { readonly accountId: string };
   /**
    * Use this role instead of creating one; statements are attached to it as an inline policy.
    * @default a new role named after the construct path (built to pass ROLE_NAME_RULES)
@@ -75,6 +79,13 @@ export const WILDCARD_RESOURCE_ALLOWANCES: readonly WildcardResourceAllowance[] 
     actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:AbortMultipartUpload'],
     resource: /^\$\{aws_s3_bucket\.[A-Za-z0-9_-]+\.arn\}\/([^*?]*\/)?\*$|^arn:[^*?:]+:s3:::[^*?:/]+\/([^*?]*\/)?\*$/,
     reason: 'object keys are data, not resources known at synth; `<bucket ARN>/*` (or `/<prefix>/*`) covers the objects of that one bucket',
+  },
+  {
+    id: 'execute-api-path-parameters',
+    actions: ['execute-api:Invoke'],
+    resource:
+      /^(\$\{aws_api_gateway_rest_api\.[A-Za-z0-9_-]+\.execution_arn\}|arn:[^*?:]+:execute-api:[^*?:]+:[^*?:]+:[^*?:/]+)\/[^*?/]+\/(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)(\/([^*?/]+|\*))*$/,
+    reason: 'a path parameter (`/jobs/{id}`) is `*` in an execute-api ARN; the API, stage and method stay named (LambdaRestApi.grantInvoke)',
   },
   {
     id: 'api-gateway-account-log-groups',
@@ -126,6 +137,12 @@ export const STATEMENT_RULES: readonly Rule<PolicyStatement>[] = [
     fix: 'grant on the exact ARNs the code uses (each index ARN rather than table/*), through the owning construct\'s grant methods',
     pick: (s) => s.resources.filter((resource) => !wildcardResourceAllowed(resource, s.actions)),
   },
+  {
+    id: 'iam/execute-api-scope',
+    requirement: 'scope execute-api actions to <API>/<stage>/<METHOD>/<path> ARNs, "*" standing only for a whole path segment (a path parameter)',
+    check: (s) => s.actions.every((action) => !action.startsWith('execute-api:')) || s.resources.every(isScopedExecuteApiArn),
+    fix: "grant through LambdaRestApi.grantInvoke, which names the API, its stage and each route",
+  },
 ];
 
 /**
@@ -143,6 +160,11 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
 
   constructor(scope: Construct, id: string, props: LeastPrivilegeRoleProps) {
     super(scope, id);
+    if (typeof props.assumedBy !== 'string' && !Token.isUnresolved(props.assumedBy.accountId) && !/^\d{12}$/.test(props.assumedBy.accountId)) {
+      throw new Error(
+        `LeastPrivilegeRole at '${this.node.path}': assumedBy.accountId "${props.assumedBy.accountId}" must be a 12-digit AWS account id. Fix: pass the account id, not its alias or an ARN.`,
+      );
+    }
 
     if (props.existingRole) {
       this.roleArn = props.existingRole.roleArn;
@@ -154,7 +176,11 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
             sid: 'TrustService',
             effect: 'Allow',
             actions: ['sts:AssumeRole'],
-            principals: [{ type: 'Service', identifiers: [props.assumedBy] }],
+            principals: [
+              typeof props.assumedBy === 'string'
+                ? { type: 'Service', identifiers: [props.assumedBy] }
+                : { type: 'AWS', identifiers: [`arn:aws:iam::${props.assumedBy.accountId}:root`] },
+            ],
           },
         ],
       });

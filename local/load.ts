@@ -38,7 +38,7 @@ export async function runLoad(local: LocalStack, options: LoadOptions): Promise<
         const i = next++;
         const key = options.idempotencyKey?.(i);
         const t0 = Date.now();
-        const response = await fetch(`${local.apiUrl}/jobs`, {
+        const response = await local.callApi('/jobs', {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(key ? { 'Idempotency-Key': key } : {}) },
           body: JSON.stringify(body(i)),

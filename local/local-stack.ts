@@ -5,7 +5,8 @@ import { LocalApiServer } from './api-server';
 import { DynamoGuard, PortInUseError, listen } from './dynamo-guard';
 import { HostedFunction } from './function-host';
 import { FaultInjector, LocalAws } from './local-aws';
-import { SynthesizedStack } from './synthesized-stack';
+import { LocalCredentials, newLocalCredentials, signedFetch } from './sigv4';
+import { LOCAL_REGION, SynthesizedStack } from './synthesized-stack';
 import { createTableInput } from './table';
 
 export interface LocalStackOptions {
@@ -25,6 +26,8 @@ export interface LocalStackOptions {
   readonly log?: (line: string) => void;
   /** The functions' own output (their JSON log lines). @default discard */
   readonly onFunctionOutput?: (functionName: string, line: string) => void;
+  /** Credentials whose SigV4 signatures the API's AWS_IAM routes accept. @default fresh ones for this run */
+  readonly apiCredentials?: LocalCredentials;
 }
 
 export interface LocalStack {
@@ -32,6 +35,10 @@ export interface LocalStack {
   readonly dynamoEndpoint: string;
   readonly awsEndpoint: string;
   readonly tableName: string;
+  /** Sign API requests with these (region us-east-1, service execute-api). */
+  readonly apiCredentials: LocalCredentials;
+  /** `fetch` on the API (`path` like `/jobs`), signed with {@link apiCredentials}. */
+  callApi(path: string, request?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Response>;
   readonly stack: SynthesizedStack;
   readonly aws: LocalAws;
   readonly dynamo: DynamoDBClient;
@@ -103,7 +110,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
 
   const stageName = Object.values(stack.json.resource.aws_api_gateway_stage ?? {})[0]?.stage_name ?? 'local';
-  const api = new LocalApiServer(stack.routes(), new Map(functions.map((f) => [f.definition.functionName, f])), stageName, log);
+  const apiCredentials = options.apiCredentials ?? newLocalCredentials();
+  const api = new LocalApiServer(stack.routes(), new Map(functions.map((f) => [f.definition.functionName, f])), stageName, log, {
+    credentials: [apiCredentials],
+    region: LOCAL_REGION,
+  });
   const apiUrl = await onPort('apiPort', options.apiPort ?? 0, () => api.start(options.apiPort ?? 0));
 
   return {
@@ -111,6 +122,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamoEndpoint,
     awsEndpoint,
     tableName: table.name,
+    apiCredentials,
+    callApi: (path, request = {}) => signedFetch(`${apiUrl}${path}`, request, apiCredentials, LOCAL_REGION),
     stack,
     aws,
     dynamo,

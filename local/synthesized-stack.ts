@@ -9,6 +9,8 @@ import { join } from 'path';
  */
 export const LOCAL_ACCOUNT_ID = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
+/** The REST API's id in local ARNs (execute-api:Invoke resources, the proxy event). */
+export const LOCAL_API_ID = 'localapi01';
 
 type Block = Record<string, any>;
 
@@ -37,7 +39,17 @@ export interface LocalRoute {
   readonly resource: string;
   readonly requiredQuery: readonly string[];
   readonly functionName: string;
+  /** How API Gateway authorizes the route, from the operation's `security` and the API's security schemes. */
+  readonly authorization: 'AWS_IAM' | 'NONE' | 'COGNITO_USER_POOLS' | 'CUSTOM';
+  /** The JSON Schema of the body model, when the body validator is on for the route. */
+  readonly bodySchema?: Record<string, unknown>;
 }
+
+const AUTH_TYPES: Record<string, LocalRoute['authorization']> = {
+  awsSigv4: 'AWS_IAM',
+  cognito_user_pools: 'COGNITO_USER_POOLS',
+  custom: 'CUSTOM',
+};
 
 export interface PolicyStatement {
   readonly Sid?: string;
@@ -47,7 +59,7 @@ export interface PolicyStatement {
 }
 
 export interface LocalRole {
-  /** Construct id of the owner (`Api`, `JobWorkflow`, ...). */
+  /** Construct id of the owner (`Api`, `JobWorkflow`, `Client`, ...). */
   readonly owner: string;
   readonly statements: PolicyStatement[];
 }
@@ -97,6 +109,8 @@ export class SynthesizedStack {
         return `arn:aws:logs:${region}:${account}:log-group:${block.name}`;
       case 'aws_cloudwatch_log_group.name':
         return block.name;
+      case 'aws_api_gateway_rest_api.execution_arn':
+        return `arn:aws:execute-api:${region}:${account}:${LOCAL_API_ID}`;
       default:
         throw new Error(`The local run cannot resolve \${${type}.${name}.${attribute}}`);
     }
@@ -179,7 +193,11 @@ export class SynthesizedStack {
         const requiredQuery = validator?.validateRequestParameters
           ? (operation.parameters ?? []).filter((p: any) => p.in === 'query' && p.required).map((p: any) => p.name)
           : [];
-        routes.push({ method: method.toUpperCase(), resource, requiredQuery, functionName });
+        const schemes = (operation.security ?? []).flatMap((requirement: Record<string, unknown>) => Object.keys(requirement));
+        const authTypes = schemes.map((name: string) => AUTH_TYPES[openApi.components?.securitySchemes?.[name]?.['x-amazon-apigateway-authtype']]).filter(Boolean);
+        const bodyRef: string | undefined = operation.requestBody?.content?.['application/json']?.schema?.$ref;
+        const bodySchema = validator?.validateRequestBody && bodyRef ? openApi.components?.schemas?.[bodyRef.replace('#/components/schemas/', '')] : undefined;
+        routes.push({ method: method.toUpperCase(), resource, requiredQuery, functionName, authorization: authTypes[0] ?? 'NONE', bodySchema });
       }
     }
     return routes;
@@ -188,7 +206,7 @@ export class SynthesizedStack {
   /** Inline policy statements of every role, by the construct that owns the role. */
   public roles(): LocalRole[] {
     return Object.entries(this.json.data?.aws_iam_policy_document ?? {})
-      .filter(([name]) => /_Role_PolicyDocument_/.test(name))
+      .filter(([name]) => /_PolicyDocument_[0-9A-F]+$/.test(name))
       .map(([name, doc]) => ({
         owner: name.split('_')[0],
         statements: (doc.statement as Block[]).map((s) => ({

@@ -59,7 +59,12 @@ async function main(): Promise<void> {
       `  AWS        ${local.awsEndpoint}   (Step Functions, SNS; published messages: GET ${local.awsEndpoint}/_local/messages)`,
       `  Functions  ${local.stack.functions().map((f) => f.functionName).join(', ')} (from their code zips)`,
       '',
-      `Try: curl -s -X POST ${local.apiUrl}/jobs -H 'content-type: application/json' -d '{"type":"wordcount","payload":{"text":"hello local world"}}'`,
+      'The API checks SigV4 signatures (AWS_IAM), made with these local credentials (new each run):',
+      `  export AWS_ACCESS_KEY_ID=${local.apiCredentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${local.apiCredentials.secretAccessKey} API_URL=${local.apiUrl}`,
+      '',
+      `Try: curl -s --aws-sigv4 "aws:amz:us-east-1:execute-api" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \\`,
+      `       -X POST ${local.apiUrl}/jobs -H 'content-type: application/json' -d '{"type":"wordcount","payload":{"text":"hello local world"}}'`,
+      `  or: npm run call -- POST /jobs '{"type":"wordcount","payload":{"text":"hello local world"}}'`,
       'Everything lives in memory: stopping loses every job. Press Ctrl-C to stop.',
     ].join('\n'),
   );

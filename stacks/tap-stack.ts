@@ -3,12 +3,17 @@ import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConsistentTable } from '../constructs/consistent-table';
 import { EncryptedTopic } from '../constructs/encrypted-topic';
-import { LambdaRestApi } from '../constructs/lambda-rest-api';
+import { ApiWebAcl } from '../constructs/api-web-acl';
+import { ApiRouteRef, LambdaRestApi } from '../constructs/lambda-rest-api';
+import { ExistingRole, LeastPrivilegeRole } from '../constructs/least-privilege-role';
 import { LoggedStateMachine } from '../constructs/logged-state-machine';
 import { SafeBucket } from '../constructs/safe-bucket';
 import { LambdaConcurrencySettings, UnreservedFunction, configureLambdaConcurrency } from '../constructs/unreserved-function';
 import { ServiceAlarms, ServiceAlarmsProps } from '../constructs/service-alarms';
 import { Rule, checkRules, throwIfViolations } from '../constructs/internal/validation';
+import { accountIdOf } from '../constructs/internal/stack-context';
+import { MAX_BODY_BYTES } from '../lambdas/shared/limits';
+import { JOB_REQUEST_JSON_SCHEMA } from '../lambdas/shared/job-request-schema';
 import { jobsTableSchema } from '../lambdas/shared/jobs-schema';
 import { jobWorkflowDefinition } from '../workflows/job-workflow';
 import { StateBackendConfig, applyStateBackend } from './state-backend';
@@ -73,6 +78,18 @@ export interface TapStackProps {
    * @default on, with the thresholds of `DEFAULT_ALARM_THRESHOLDS`
    */
   readonly alarms?: JobAlarmSettings;
+  /**
+   * Put a WAF web ACL (managed rule sets, rate per IP, body size) on the API stage.
+   * Turn off only where the platform attaches its own web ACL.
+   * @default true
+   */
+  readonly enableWaf?: boolean;
+  /**
+   * Roles of other teams that may submit and read jobs (POST /jobs, GET /jobs/{id});
+   * each gets an inline policy with exactly those grants.
+   * @default none: only the stack's own client role
+   */
+  readonly clientRoles?: readonly ExistingRole[];
 }
 
 const TAP_STACK_PROPS_RULES: readonly Rule<TapStackProps>[] = [
@@ -86,6 +103,12 @@ const TAP_STACK_PROPS_RULES: readonly Rule<TapStackProps>[] = [
   },
 ];
 
+/** What a client of the job API may do: submit a job and read it. Listing every job by status is not for clients. */
+export const CLIENT_ROUTES: readonly ApiRouteRef[] = [
+  { method: 'POST', path: '/jobs' },
+  { method: 'GET', path: '/jobs/{id}' },
+];
+
 /**
  * The job-processing application of the post-mortem, built from the guard
  * constructs: an API front door, a validate -> process -> notify workflow,
@@ -94,6 +117,9 @@ const TAP_STACK_PROPS_RULES: readonly Rule<TapStackProps>[] = [
 export class TapStack extends TerraformStack {
   /** The alarms and their topic, unless turned off. */
   public readonly alarms?: ServiceAlarms;
+  public readonly jobsApi: LambdaRestApi;
+  /** May only submit and read jobs; principals of this account assume it (their own policies permitting). */
+  public readonly clientRole: LeastPrivilegeRole;
 
   constructor(scope: Construct, id: string, props: TapStackProps = {}) {
     super(scope, id);
@@ -154,16 +180,27 @@ export class TapStack extends TerraformStack {
     table.grant(api, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query');
     workflow.grantStartExecution(api);
 
-    const restApi = new LambdaRestApi(this, 'JobsApi', {
+    const restApi = (this.jobsApi = new LambdaRestApi(this, 'JobsApi', {
       manageAccountLoggingRole: props.manageApiGatewayAccount ?? true,
       routes: [
-        { method: 'POST', path: '/jobs', handler: api },
+        // API Gateway checks the body against the same job-type schemas the Api function uses.
+        { method: 'POST', path: '/jobs', handler: api, requestBodySchema: JOB_REQUEST_JSON_SCHEMA },
         { method: 'GET', path: '/jobs', handler: api, requiredQueryParameters: ['status'] },
         { method: 'GET', path: '/jobs/{id}', handler: api },
       ],
-    });
+    }));
+    if (props.enableWaf ?? true) {
+      new ApiWebAcl(this, 'JobsApiWaf', { api: restApi, maxBodyBytes: MAX_BODY_BYTES });
+    }
+
+    this.clientRole = new LeastPrivilegeRole(this, 'Client', { assumedBy: { accountId: accountIdOf(this) } });
+    const teamRoles = (props.clientRoles ?? []).map((existingRole, i) => new LeastPrivilegeRole(this, `ClientRole${i}`, { assumedBy: { accountId: accountIdOf(this) }, existingRole }));
+    for (const grantee of [this.clientRole, ...teamRoles]) {
+      for (const route of CLIENT_ROUTES) restApi.grantInvoke(grantee, route);
+    }
 
     new TerraformOutput(this, 'api_url', { value: restApi.url, description: 'Base URL of the jobs API' });
+    new TerraformOutput(this, 'client_role_arn', { value: this.clientRole.roleArn, description: 'Role that may submit and read jobs' });
     new TerraformOutput(this, 'table_name', { value: table.tableName });
     new TerraformOutput(this, 'state_machine_arn', { value: workflow.stateMachineArn });
     new TerraformOutput(this, 'code_bucket_name', { value: codeBucket.bucketName });

@@ -21,6 +21,11 @@ describe('LeastPrivilegeRole', () => {
     [{ sid: 'Everywhere', actions: ['dynamodb:GetItem'], resources: ['*'] }, 'iam/wildcard-resource'],
     [{ sid: 'Empty', actions: [], resources: [] }, 'iam/not-empty'],
     [{ sid: 'bad-sid', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] }, 'iam/sid-format'],
+    [{ sid: 'AnyApi', actions: ['execute-api:Invoke'], resources: ['arn:aws:execute-api:us-east-1:123456789012:*/v1/GET/jobs'] }, 'iam/execute-api-scope'],
+    [{ sid: 'AnyStage', actions: ['execute-api:Invoke'], resources: ['arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/GET/jobs'] }, 'iam/execute-api-scope'],
+    [{ sid: 'AnyMethod', actions: ['execute-api:Invoke'], resources: ['arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/v1/*/jobs'] }, 'iam/execute-api-scope'],
+    [{ sid: 'WholeApi', actions: ['execute-api:Invoke'], resources: ['arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*'] }, 'iam/execute-api-scope'],
+    [{ sid: 'PartialSegment', actions: ['execute-api:Invoke'], resources: ['arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/v1/GET/jobs*'] }, 'iam/execute-api-scope'],
   ])('refuses %j (%s)', (statement, ruleId) => {
     const { role: worker } = role();
     const message = errorOf(() => worker.addToPrincipalPolicy(statement));
@@ -66,6 +71,22 @@ describe('LeastPrivilegeRole', () => {
   ])('accepts a wildcard segment an allowance covers: %s', (_what, actions, resource) => {
     const { role: worker } = role();
     expect(() => worker.addToPrincipalPolicy({ sid: 'Allowed', actions, resources: [resource] })).not.toThrow();
+  });
+
+  it('lets * stand in an execute-api ARN only for a whole path segment (a path parameter)', () => {
+    const { role: worker } = role();
+    const api = 'arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5';
+    expect(() =>
+      worker.addToPrincipalPolicy({ sid: 'Jobs', actions: ['execute-api:Invoke'], resources: [`${api}/v1/GET/jobs/*`, `${api}/v1/POST/jobs`, `${api}/v1/GET/jobs/*/tags/*`] }),
+    ).not.toThrow();
+  });
+
+  it('trusts an AWS account when asked, for roles people and other roles assume', () => {
+    const { stack } = newStack();
+    new LeastPrivilegeRole(stack, 'Client', { assumedBy: { accountId: '123456789012' } });
+    const trust = Object.entries(synth(stack).json.data.aws_iam_policy_document).find(([k]) => k.startsWith('Client_TrustPolicy'))?.[1];
+    expect(trust?.statement[0].principals).toEqual([{ type: 'AWS', identifiers: ['arn:aws:iam::123456789012:root'] }]);
+    expect(errorOf(() => new LeastPrivilegeRole(stack, 'Bad', { assumedBy: { accountId: 'my-alias' } }))).toContain('must be a 12-digit AWS account id');
   });
 
   it('lets * resources through only for actions AWS requires them for', () => {

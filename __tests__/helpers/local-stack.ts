@@ -19,7 +19,7 @@ export interface JobView {
 }
 
 export async function submitJob(local: LocalStack, body: unknown, idempotencyKey?: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${local.apiUrl}/jobs`, {
+  const response = await local.callApi('/jobs', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}) },
     body: JSON.stringify(body),
@@ -28,7 +28,7 @@ export async function submitJob(local: LocalStack, body: unknown, idempotencyKey
 }
 
 export async function getJob(local: LocalStack, jobId: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${local.apiUrl}/jobs/${jobId}`);
+  const response = await local.callApi(`/jobs/${jobId}`);
   return { status: response.status, body: await response.json() };
 }
 

@@ -42,9 +42,11 @@ export interface SynthesizedStatement {
   readonly resources: string[];
 }
 
-/** The statements of the inline policy of the role owned by the construct with this id (e.g. `Api`, `JobWorkflow`). */
+/** The statements of the inline policy of the role owned by (or being) the construct with this id (e.g. `Api`, `JobWorkflow`, `Client`). */
 export function roleStatementsFromSynth(json: SynthesizedStack, constructId: string): SynthesizedStatement[] {
-  const entry = Object.entries(json.data.aws_iam_policy_document).find(([key]) => key.startsWith(`${constructId}_Role_PolicyDocument`));
+  const entry = Object.entries(json.data.aws_iam_policy_document).find(
+    ([key]) => key.startsWith(`${constructId}_Role_PolicyDocument_`) || key.startsWith(`${constructId}_PolicyDocument_`),
+  );
   if (!entry) throw new Error(`no role policy for ${constructId}`);
   return entry[1].statement;
 }

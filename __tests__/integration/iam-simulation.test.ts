@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { RecordedCall } from '../../local/local-aws';
 import { LocalStack } from '../../local/local-stack';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, LocalRole } from '../../local/synthesized-stack';
+import { LOCAL_ACCOUNT_ID, LOCAL_API_ID, LOCAL_REGION, LocalRole } from '../../local/synthesized-stack';
 import { ACTIONS_USED_BY_AWS_ON_BEHALF, LOG_DELIVERY_ACTIONS, WILDCARD_RESOURCE_ACTIONS } from '../../constructs/internal/iam';
 import { actionExists, simulate } from '../helpers/iam-simulation';
 import { getJob, pollUntilTerminal, startSynthesizedTapStack, submitJob } from '../helpers/local-stack';
@@ -45,7 +45,7 @@ beforeAll(async () => {
   await pollUntilTerminal(local, bad.body.jobId);
   await pollUntilTerminal(local, unrecorded.body.jobId);
   await getJob(local, ok.body.jobId);
-  await fetch(`${local.apiUrl}/jobs?status=SUCCEEDED`);
+  await local.callApi('/jobs?status=SUCCEEDED');
   await local.aws.idle();
   roles = local.stack.roles();
   calls = [...local.aws.calls];
@@ -157,5 +157,51 @@ describe('granted but never used', () => {
       expect(unused.filter((action) => !ACTIONS_USED_BY_AWS_ON_BEHALF.has(action))).toEqual([]);
     }
     process.stdout.write(`\nGranted but not used by the code (used by AWS on the role's behalf):\n  ${report.join('\n  ')}\n`);
+  });
+});
+
+describe('the client role (POST /jobs and GET /jobs/{id} on this stage, nothing else)', () => {
+  const api = `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${LOCAL_API_ID}`;
+
+  it('is the role the stack synthesizes, with only execute-api:Invoke', () => {
+    expect([...new Set(roleOf('Client').statements.flatMap((s) => s.Action))]).toEqual(['execute-api:Invoke']);
+  });
+
+  it.each([
+    `${api}/v1/POST/jobs`,
+    `${api}/v1/GET/jobs/5c1e7f3a-0000-4000-8000-000000000000`,
+    `${api}/v1/GET/jobs/0123456789abcdef`,
+  ])('may invoke %s', async (resource) => {
+    expect(await simulate(roleOf('Client').statements, 'execute-api:Invoke', resource)).toBe('Allowed');
+  });
+
+  it.each([
+    [`${api}/v1/GET/jobs`, 'listing every job by status'],
+    [`${api}/v1/DELETE/jobs/abc`, 'another method on the job'],
+    [`${api}/v1/PUT/jobs`, 'another method on the collection'],
+    [`${api}/v1/POST/jobs/abc`, 'POST on a job'],
+    [`${api}/v2/POST/jobs`, 'another stage'],
+    [`${api}/test-invoke-stage/POST/jobs`, 'the console test stage'],
+    [`arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:otherapi01/v1/POST/jobs`, 'another API'],
+    [`arn:aws:execute-api:eu-west-1:${LOCAL_ACCOUNT_ID}:${LOCAL_API_ID}/v1/POST/jobs`, 'another region'],
+  ])('may not invoke %s (%s)', async (resource) => {
+    expect(await simulate(roleOf('Client').statements, 'execute-api:Invoke', resource)).toBe('ImplicitlyDenied');
+  });
+
+  it('may not manage the API or touch the data behind it', async () => {
+    for (const [action, resource] of [
+      ['execute-api:ManageConnections', `${api}/v1/POST/@connections/x`],
+      ['apigateway:DELETE', `arn:aws:apigateway:${LOCAL_REGION}::/restapis/${LOCAL_API_ID}`],
+      ['dynamodb:GetItem', tableArn],
+      ['states:StartExecution', `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:TapStack-JobWorkflow`],
+      ['lambda:InvokeFunction', `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:TapStack-Api`],
+    ]) {
+      expect({ action, decision: await simulate(roleOf('Client').statements, action, resource) }).toEqual({ action, decision: 'ImplicitlyDenied' });
+    }
+  });
+
+  it('is granted exactly the two client routes, by ARN', () => {
+    const granted = roleOf('Client').statements.flatMap((s) => s.Resource).map((r) => r.replace(`${api}/v1/`, ''));
+    expect(granted.sort()).toEqual(['GET/jobs/*', 'POST/jobs']);
   });
 });

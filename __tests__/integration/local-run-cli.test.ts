@@ -1,8 +1,9 @@
 import { ChildProcess, spawn } from 'child_process';
 import { AddressInfo, connect, createServer } from 'net';
 import { join } from 'path';
+import { signedFetch } from '../../local/sigv4';
 
-/** `npm run local` as a user runs it: starts, serves a job, and stops cleanly on Ctrl-C. */
+/** `npm run local` as a user runs it: starts, prints its credentials, serves a signed job, and stops cleanly on Ctrl-C. */
 jest.setTimeout(120_000);
 
 const ROOT = join(__dirname, '..', '..');
@@ -32,22 +33,27 @@ it('starts, runs a job to SUCCEEDED, and exits 0 on SIGINT with every worker sto
   child.stderr?.on('data', (chunk: Buffer) => (output.text += chunk.toString('utf8')));
 
   const [, apiUrl] = await waitForOutput(child, /API\s+(http:\/\/127\.0\.0\.1:\d+)/, output);
+  const [, accessKeyId, secretAccessKey] = await waitForOutput(child, /export AWS_ACCESS_KEY_ID=(\w+) AWS_SECRET_ACCESS_KEY=(\w+) API_URL=/, output);
   await waitForOutput(child, /Press Ctrl-C to stop\./, output);
   expect(output.text).toContain('Running the synthesized tapstack-dev from cdktf.out/stacks/tapstack-dev:');
+  const credentials = { accessKeyId, secretAccessKey };
 
-  const submitted = await fetch(`${apiUrl}/jobs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'wordcount', payload: { text: 'one two' } }),
-  });
+  expect((await fetch(`${apiUrl}/jobs/anything`)).status).toBe(403);
+  const submitted = await signedFetch(
+    `${apiUrl}/jobs`,
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'wordcount', payload: { text: 'one two' } }) },
+    credentials,
+    'us-east-1',
+  );
   const { jobId } = (await submitted.json()) as { jobId: string };
   let status = '';
   for (let i = 0; i < 200 && status !== 'SUCCEEDED'; i += 1) {
-    status = ((await (await fetch(`${apiUrl}/jobs/${jobId}`)).json()) as { status: string }).status;
+    status = ((await (await signedFetch(`${apiUrl}/jobs/${jobId}`, {}, credentials, 'us-east-1')).json()) as { status: string }).status;
     if (status !== 'SUCCEEDED') await new Promise((r) => setTimeout(r, 25));
   }
   expect(status).toBe('SUCCEEDED');
-  expect(output.text).toMatch(new RegExp(`\\[sfn\\] ${jobId.slice(0, 8)} SUCCEEDED`));
+  // The job shows SUCCEEDED (written by the last step) just before its execution ends and logs it.
+  await waitForOutput(child, new RegExp(`\\[sfn\\] ${jobId.slice(0, 8)} SUCCEEDED`), output);
 
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   child.kill('SIGINT');

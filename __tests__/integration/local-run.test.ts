@@ -1,7 +1,10 @@
+import { execFile } from 'child_process';
+import { promisify } from 'util';
 import { runLoad } from '../../local/load';
 import { LocalStack } from '../../local/local-stack';
 import { RETRIED_LAMBDA_ERRORS } from '../../workflows/job-workflow';
 import { PARTITION_KEY, SORT_KEY, jobKey, notificationKey } from '../../lambdas/shared/jobs-schema';
+import { signedFetch, signedHeaders } from '../../local/sigv4';
 import { getItem, pollUntilTerminal, scanTable, startSynthesizedTapStack, submitJob } from '../helpers/local-stack';
 
 /**
@@ -9,6 +12,8 @@ import { getItem, pollUntilTerminal, scanTable, startSynthesizedTapStack, submit
  * zips and the state machine definition that would be deployed, run locally.
  */
 jest.setTimeout(120_000);
+
+const execFileAsync = promisify(execFile);
 
 let local: LocalStack;
 const logLines: string[] = [];
@@ -61,10 +66,82 @@ describe('happy path over HTTP', () => {
   });
 
   it('answers the gateway 400 for a listing without status, and 403 for an unknown route, as API Gateway does', async () => {
-    const missing = await fetch(`${local.apiUrl}/jobs`);
+    const missing = await local.callApi('/jobs');
     expect(missing.status).toBe(400);
     expect(await missing.json()).toEqual({ message: 'Missing required request parameters: [status]' });
-    expect((await fetch(`${local.apiUrl}/nothing-here`)).status).toBe(403);
+    const unknown = await local.callApi('/nothing-here');
+    expect(unknown.status).toBe(403);
+    expect(await unknown.json()).toEqual({ message: 'Missing Authentication Token' });
+  });
+});
+
+describe('authorization (AWS_IAM on every route)', () => {
+  const sumJob = JSON.stringify({ type: 'sum', payload: { numbers: [1, 2] } });
+
+  it('refuses an unsigned request on every synthesized route with 403 Missing Authentication Token, before the function runs', async () => {
+    const routes = local.stack.routes();
+    expect(routes.map((r) => `${r.method} ${r.resource}`).sort()).toEqual(['GET /jobs', 'GET /jobs/{id}', 'POST /jobs']);
+    const invocationsBefore = local.aws.calls.filter((c) => c.caller === 'Api').length;
+    for (const route of routes) {
+      const path = route.resource.replace('{id}', 'some-id') + (route.requiredQuery.length > 0 ? '?status=SUCCEEDED' : '');
+      const response = await fetch(`${local.apiUrl}${path}`, {
+        method: route.method,
+        headers: { 'content-type': 'application/json' },
+        body: route.method === 'POST' ? sumJob : undefined,
+      });
+      expect({ route: route.resource, status: response.status, body: await response.json() }).toEqual({
+        route: route.resource,
+        status: 403,
+        body: { message: 'Missing Authentication Token' },
+      });
+    }
+    expect(local.aws.calls.filter((c) => c.caller === 'Api').length).toBe(invocationsBefore);
+  });
+
+  it('refuses a request signed with the wrong secret with API Gateway\'s signature-mismatch 403', async () => {
+    const response = await signedFetch(
+      `${local.apiUrl}/jobs`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: sumJob },
+      { accessKeyId: local.apiCredentials.accessKeyId, secretAccessKey: 'not-the-secret' },
+      'us-east-1',
+    );
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { message: string }).message).toMatch(/^The request signature we calculated does not match the signature you provided\./);
+  });
+
+  it('refuses a signed request whose body was changed after signing', async () => {
+    const headers = await signedHeaders(`${local.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sumJob }, local.apiCredentials, 'us-east-1');
+    const tampered = await fetch(`${local.apiUrl}/jobs`, { method: 'POST', headers, body: sumJob.replace('[1,2]', '[1,3]') });
+    expect(tampered.status).toBe(403);
+  });
+
+  it('refuses an unknown access key with API Gateway\'s invalid-token 403', async () => {
+    const response = await signedFetch(`${local.apiUrl}/jobs/x`, {}, { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x' }, 'us-east-1');
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ message: 'The security token included in the request is invalid.' });
+  });
+
+  it("accepts the README's curl --aws-sigv4 call, and curl without the signature gets the 403", async () => {
+    const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY } = { AWS_ACCESS_KEY_ID: local.apiCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: local.apiCredentials.secretAccessKey };
+    const curl = async (...signing: string[]) =>
+      (
+        await execFileAsync('curl', ['-s', ...signing, '-X', 'POST', `${local.apiUrl}/jobs`, '-H', 'content-type: application/json', '-d', sumJob, '-w', '\n%{http_code}'])
+      ).stdout.split('\n');
+    const [signedBody, signedStatus] = await curl('--aws-sigv4', 'aws:amz:us-east-1:execute-api', '--user', `${AWS_ACCESS_KEY_ID}:${AWS_SECRET_ACCESS_KEY}`);
+    expect(signedStatus).toBe('202');
+    expect(JSON.parse(signedBody)).toMatchObject({ status: 'RECEIVED' });
+    const [unsignedBody, unsignedStatus] = await curl();
+    expect(unsignedStatus).toBe('403');
+    expect(JSON.parse(unsignedBody)).toEqual({ message: 'Missing Authentication Token' });
+  });
+
+  it('runs signed requests end to end: submit, read, list', async () => {
+    const submitted = await local.callApi('/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: sumJob });
+    expect(submitted.status).toBe(202);
+    const { jobId } = (await submitted.json()) as { jobId: string };
+    expect((await pollUntilTerminal(local, jobId)).result).toEqual({ total: 3 });
+    const listed = await local.callApi('/jobs?status=SUCCEEDED&limit=100');
+    expect(listed.status).toBe(200);
   });
 });
 

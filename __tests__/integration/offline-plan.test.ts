@@ -1,9 +1,14 @@
 import { App, TerraformVariable, Testing } from 'cdktf';
 import { BOOTSTRAP_STACK_ID, ENVIRONMENTS } from '../../config/environments';
 import { buildApp } from '../../main';
+import { CognitoUserPoolAuthorizer, LambdaTokenAuthorizer } from '../../constructs/api-authorizers';
+import { ApiWebAcl } from '../../constructs/api-web-acl';
+import { LambdaRestApi } from '../../constructs/lambda-rest-api';
+import { LeastPrivilegeRole } from '../../constructs/least-privilege-role';
 import { SafeBucket } from '../../constructs/safe-bucket';
+import { UnreservedFunction } from '../../constructs/unreserved-function';
 import { TapStack } from '../../stacks/tap-stack';
-import { newStack } from '../helpers/stacks';
+import { ECHO_ENTRY, newStack } from '../helpers/stacks';
 import { mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -47,6 +52,33 @@ describe('offline terraform plan', () => {
     const warnings = [...result.output.matchAll(/Warning: ([^\n]*)/g)].map((m) => m[1].trim()).filter((w) => !w.startsWith('Incomplete lock file'));
     expect(new Set(warnings)).toEqual(new Set(['Attribute Deprecated']));
     expect(result.output).toContain('The "reset_on_delete" attribute will be removed');
+    expect(result.output).toMatch(/run "offline_plan"\.\.\. pass/);
+    expect(result.ok).toBe(true);
+  });
+
+  it('plans the authorizers, the WAF web ACL, a usage plan and a body model clean', () => {
+    const { stack } = newStack('AuthStack');
+    const codeBucket = new SafeBucket(stack, 'Code', {});
+    const handler = new UnreservedFunction(stack, 'Handler', { entry: ECHO_ENTRY, codeBucket });
+    const authorizerFn = new UnreservedFunction(stack, 'TokenCheck', { entry: ECHO_ENTRY, codeBucket });
+    const api = new LambdaRestApi(stack, 'Api', {
+      manageAccountLoggingRole: false,
+      usagePlan: { quota: { limit: 1000, period: 'DAY' }, apiKeyNames: ['team-a'] },
+      routes: [
+        { method: 'POST', path: '/items', handler, requestBodySchema: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
+        { method: 'GET', path: '/items/{id}', handler, authorization: new CognitoUserPoolAuthorizer({ userPoolArns: [`arn:aws:cognito-idp:${FAKE_REGION}:${FAKE_ACCOUNT_ID}:userpool/${FAKE_REGION}_AbCdEf123`] }) },
+        { method: 'GET', path: '/me', handler, authorization: new LambdaTokenAuthorizer({ handler: authorizerFn }) },
+        { method: 'GET', path: '/health', handler, authorization: 'NONE' },
+      ],
+    });
+    api.grantInvoke(new LeastPrivilegeRole(stack, 'Caller', { assumedBy: { accountId: FAKE_ACCOUNT_ID } }));
+    new ApiWebAcl(stack, 'Waf', { api, maxBodyBytes: 261120 });
+    const dir = synthToTempDir(stack);
+    const webAcl = resourceAddress(dir, 'aws_wafv2_web_acl', 'Waf_WebAcl');
+    const result = initValidateAndPlan(dir, {
+      asserts: [[`${webAcl}.scope == "REGIONAL"`, 'the web ACL is not regional']],
+    });
+    expect(result.output).toContain('Success! The configuration is valid.');
     expect(result.output).toMatch(/run "offline_plan"\.\.\. pass/);
     expect(result.ok).toBe(true);
   });

@@ -14,6 +14,7 @@ import { UnreservedFunction } from '../../constructs/unreserved-function';
 import { withPlaceholderArns } from '../../constructs/logged-state-machine';
 import { TapStack } from '../../stacks/tap-stack';
 import { RETRIED_LAMBDA_ERRORS } from '../../workflows/job-workflow';
+import { JOB_REQUEST_JSON_SCHEMA } from '../../lambdas/shared/job-request-schema';
 import { jobsTableSchema } from '../../lambdas/shared/jobs-schema';
 import {
   resourceNameFromSynth,
@@ -308,5 +309,47 @@ describe('TapStack environment settings', () => {
 
   it.each([[[]], [['12345678901']], [['1234567890123']]])('refuses allowedAccountIds of %p', (ids) => {
     expect(() => new TapStack(Testing.app(), 'Bad', { allowedAccountIds: ids })).toThrow(/\[stack\/allowed-account-ids\] allowedAccountIds/);
+  });
+});
+
+describe('TapStack API authorization', () => {
+  const openApi = Object.entries(json.locals ?? {}).find(([key]) => key.startsWith('JobsApi_OpenApi'))![1];
+  const authTypeOf = (scheme: string) => openApi.components.securitySchemes[scheme]?.['x-amazon-apigateway-authtype'];
+
+  it('validates POST /jobs bodies at API Gateway with the JSON Schema generated from the Api function\'s job-type schemas', () => {
+    const { $schema: _draft, ...model } = JOB_REQUEST_JSON_SCHEMA;
+    expect(openApi.components.schemas.PostJobsBody).toEqual(model);
+    expect(openApi.paths['/jobs'].post['x-amazon-apigateway-request-validator']).toBe('body-and-parameters');
+    expect(openApi.paths['/jobs'].get['x-amazon-apigateway-request-validator']).toBe('parameters');
+  });
+
+  it('leaves no method of the synthesized OpenAPI body open: each needs SigV4', () => {
+    const methods = Object.entries<Record<string, any>>(openApi.paths).flatMap(([path, ops]) => Object.entries<any>(ops).map(([m, op]) => [`${m.toUpperCase()} ${path}`, op]));
+    expect(methods.map(([route]) => route).sort()).toEqual(['GET /jobs', 'GET /jobs/{id}', 'POST /jobs']);
+    for (const [route, operation] of methods) {
+      const schemes = (operation.security ?? []).flatMap((requirement: Record<string, unknown>) => Object.keys(requirement));
+      expect({ route, authTypes: schemes.map(authTypeOf) }).toEqual({ route, authTypes: ['awsSigv4'] });
+    }
+  });
+
+  it('has a client role that may only invoke POST /jobs and GET /jobs/{id} on stage v1, assumable from this account', () => {
+    const statements = roleStatementsFromSynth(json, 'Client');
+    expect(statements.flatMap((s) => s.actions)).toEqual(['execute-api:Invoke', 'execute-api:Invoke']);
+    expect(statements.flatMap((s) => s.resources).map((r) => r.replace(/^\$\{aws_api_gateway_rest_api\.JobsApi_RestApi_\w+\.execution_arn\}/, '<api>'))).toEqual([
+      '<api>/v1/POST/jobs',
+      '<api>/v1/GET/jobs/*',
+    ]);
+    const trust = Object.entries(json.data.aws_iam_policy_document).find(([key]) => key.startsWith('Client_TrustPolicy'))![1];
+    expect(trust.statement[0].principals).toEqual([{ type: 'AWS', identifiers: [expect.stringMatching(/^arn:aws:iam::\$\{data\.aws_caller_identity\.CallerIdentity\.account_id\}:root$/)] }]);
+    expect(json.output?.client_role_arn).toBeDefined();
+  });
+
+  it("grants a team's own roles the same two routes, as an inline policy on each", () => {
+    const teamJson = JSON.parse(
+      Testing.synth(new TapStack(Testing.app(), 'TapStack', { clientRoles: [{ roleName: 'team-a-worker', roleArn: 'arn:aws:iam::123456789012:role/team-a-worker' }] })),
+    );
+    const policy = Object.values<Record<string, any>>(teamJson.resource.aws_iam_role_policy).find((p) => p.role === 'team-a-worker');
+    expect(policy).toBeDefined();
+    expect(roleStatementsFromSynth(teamJson, 'ClientRole0').map((s) => s.sid)).toEqual(['InvokePOSTjobsJobsApi', 'InvokeGETjobsParamJobsApi']);
   });
 });

@@ -42,3 +42,24 @@ export const ACTIONS_USED_BY_AWS_ON_BEHALF: ReadonlySet<string> = new Set<string
   ...XRAY_WRITE_ACTIONS,
   ...XRAY_SAMPLING_ACTIONS,
 ]);
+
+const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+
+/**
+ * Whether an `execute-api:Invoke` resource names one API, one stage, one
+ * method and a path: `<execution ARN>/<stage>/<METHOD>/<path>`. A `*` may only
+ * stand for a whole path segment (a path parameter, as API Gateway writes
+ * `/jobs/{id}` in its ARNs); never for the API id, the stage or the method.
+ */
+export function isScopedExecuteApiArn(resource: string): boolean {
+  const [executionArn, stage, method, ...path] = resource.split('/');
+  const arn = /^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[a-z0-9]+$/;
+  const token = /^\$\{[^*]+\}$/;
+  return (
+    (arn.test(executionArn) || token.test(executionArn)) &&
+    /^[A-Za-z0-9_-]+$/.test(stage ?? '') &&
+    HTTP_METHODS.has(method ?? '') &&
+    path.length > 0 &&
+    path.every((segment) => segment === '*' || !segment.includes('*'))
+  );
+}

@@ -290,6 +290,17 @@ export const ALARM_NAME_RULES: readonly NameRule[] = [
   },
 ];
 
+/** WAFv2 web ACL names (1 to 128 of letters, digits, '-' and '_'). */
+export const WEB_ACL_NAME_RULES: readonly NameRule[] = [
+  ...lengthRules('web-acl-name', 1, 128, 'shorten the name'),
+  {
+    id: 'web-acl-name/charset',
+    requirement: "contain only letters, digits, '-' and '_'",
+    fix: 'replace other characters with "-"',
+    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9_-]*$' },
+  },
+];
+
 /** Where a physical name must be unique: S3 bucket names are global, IAM names per account, the rest per account and region. */
 export type NameScope = 'global' | 'account' | 'account-region' | 'none';
 
@@ -378,6 +389,14 @@ export const NAME_KINDS = {
     derivation: { lowercase: false, keep: '-_' },
     terraformType: 'aws_cloudwatch_metric_alarm',
     nameAttribute: 'alarm_name',
+    uniqueWithin: 'account-region',
+  },
+  webAcl: {
+    resource: 'WAF web ACL',
+    rules: WEB_ACL_NAME_RULES,
+    derivation: { lowercase: false, keep: '-_' },
+    terraformType: 'aws_wafv2_web_acl',
+    nameAttribute: 'name',
     uniqueWithin: 'account-region',
   },
 } as const satisfies Record<string, NameKind>;

@@ -27,6 +27,7 @@ describe('NAME_KINDS: one rule table per named resource', () => {
       topic: 'account-region',
       restApi: 'none',
       alarm: 'account-region',
+      webAcl: 'account-region',
     });
   });
 });
