@@ -8,7 +8,6 @@
  *   --skip-npm-test leave out the whole-suite figure (about 5 minutes at 5 runs)
  *   --render-only   rewrite results.md from results.json and notes.md, measuring nothing
  */
-import '../local/promise-with-resolvers';
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { spawn, spawnSync } from 'child_process';
 import { cpus } from 'os';

@@ -1,4 +1,3 @@
-import './promise-with-resolvers';
 import { RunOptions, StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 import { randomUUID } from 'crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
