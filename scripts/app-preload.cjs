@@ -16,9 +16,10 @@ if (typeof nodeModule.enableCompileCache === 'function' && !process.env.NODE_DIS
 }
 
 const originalLoad = nodeModule._load;
-const fromCdktf = `${sep}node_modules${sep}cdktf${sep}`;
+// cdktf, or cdktn (CDK Terrain keeps the same file layout).
+const fromCdk = [`${sep}node_modules${sep}cdktf${sep}`, `${sep}node_modules${sep}cdktn${sep}`];
 nodeModule._load = function load(request, parent, isMain) {
-  if (request === 'archiver' && parent && parent.filename && parent.filename.includes(fromCdktf)) {
+  if (request === 'archiver' && parent && parent.filename && fromCdk.some((dir) => parent.filename.includes(dir))) {
     let archiver;
     return function lazyArchiver(...args) {
       archiver = archiver || originalLoad.call(nodeModule, request, parent, false);
