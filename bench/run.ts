@@ -6,12 +6,14 @@
  *
  *   --runs N        samples per figure after one warm-up (default 5, minimum 5 for results.md)
  *   --skip-npm-test leave out the whole-suite figure (about 5 minutes at 5 runs)
- *   --render-only   rewrite results.md from results.json and notes.md, measuring nothing
+ *   --render-only   rewrite results.md and the README's table from results.json and notes.md,
+ *                   measuring nothing (`npm run bench:readme`)
+ *   --only a,b      measure only these sections (commands, bundles, throughput, cold, scaling);
+ *                   prints the figures and writes nothing
  */
-import '../local/promise-with-resolvers';
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { spawn, spawnSync } from 'child_process';
-import { cpus } from 'os';
+import { cpus, loadavg } from 'os';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
@@ -26,13 +28,16 @@ import { jobKey, statusIndexKey, JobStatus } from '../lambdas/shared/jobs-schema
 import { LOCAL_ENVIRONMENT, environmentNamed } from '../config/environments';
 import { ENVIRONMENTS_ENV_VAR } from '../config/selection';
 import { buildApp } from '../main';
+import { COLD_START_VARIANTS, ColdStartVariant, buildFloor, buildVariant } from './cold-start-variants';
 
 const ROOT = resolve(__dirname, '..');
+/** Other processes' load skews every wall-clock figure; results say what it was. */
+const LOAD_AT_START = loadavg()[0];
 const RUNS = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 const SKIP_NPM_TEST = process.argv.includes('--skip-npm-test');
 const BIN = (name: string) => join(ROOT, 'node_modules', '.bin', name);
 // Synth figures measure one environment's stack (plus the small bootstrap stack).
-const QUIET_ENV = { ...process.env, CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: 'true', CI: 'true', [ENVIRONMENTS_ENV_VAR]: LOCAL_ENVIRONMENT };
+const QUIET_ENV: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: 'true', CI: 'true', [ENVIRONMENTS_ENV_VAR]: LOCAL_ENVIRONMENT };
 
 interface Figure {
   readonly name: string;
@@ -89,12 +94,21 @@ function timeCommand(command: string, args: string[], runs = RUNS, env = QUIET_E
   return { seconds, stderr };
 }
 
+/** cdktf.json's `app`, the command `cdktf synth` runs. */
+function appCommand(): string {
+  return String(JSON.parse(readFileSync(join(ROOT, 'cdktf.json'), 'utf8')).app);
+}
+
 function measureCommands(): void {
-  record({ name: 'app synth (tsx main.ts), wall', unit: 's', samples: timeCommand(BIN('tsx'), ['main.ts']).seconds, budget: { max: 1.5, label: '<= 1.5 s' } });
-  const memory = timeCommand(process.execPath, ['--require', join(__dirname, 'max-rss.cjs'), '--import', 'tsx', 'main.ts']);
+  // Exactly as `cdktf synth` runs the app: cdktf.json's `app` through a shell, with node_modules/.bin on PATH.
+  // TAPSTACK_ENVIRONMENTS (or any other variable the app reads) passes through from this process.
+  const app = appCommand();
+  const appEnv = { ...QUIET_ENV, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` };
+  record({ name: `app synth (cdktf.json app: ${app}), wall`, unit: 's', samples: timeCommand('sh', ['-c', app], RUNS, appEnv).seconds, budget: { max: 1.0, label: '<= 1.0 s' } });
+  const memory = timeCommand('sh', ['-c', app], RUNS, { ...appEnv, NODE_OPTIONS: `--require ${join(__dirname, 'max-rss.cjs')}` });
   const peaks = memory.stderr.map((text) => Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(text)?.[1]) / 1024);
-  record({ name: 'app synth peak memory (RSS)', unit: 'MB', samples: peaks, budget: { max: 300, label: '<= 300 MB' } });
-  record({ name: 'npx cdktf synth, wall', unit: 's', samples: timeCommand(BIN('cdktf'), ['synth']).seconds, budget: { max: 6, label: '<= 6 s' } });
+  record({ name: 'app synth peak memory (RSS)', unit: 'MB', samples: peaks, budget: { max: 200, label: '<= 200 MB' } });
+  record({ name: 'cdktf synth (node_modules/.bin/cdktf synth), wall', unit: 's', samples: timeCommand(BIN('cdktf'), ['synth']).seconds, budget: { max: 4, label: '<= 4 s' } });
   record({ name: 'tsc --noEmit, wall', unit: 's', samples: timeCommand(BIN('tsc'), ['--noEmit', '-p', '.']).seconds, budget: { max: 5, label: '<= 5 s' } });
   record({
     name: 'unit tests (jest --selectProjects unit), wall',
@@ -107,7 +121,7 @@ function measureCommands(): void {
   }
 }
 
-/** The stack `cdktf synth` just wrote (the measurements above left it in cdktf.out). */
+/** The first TapStack `cdktf synth` just wrote (the measurements above left it in cdktf.out). */
 function synthesizedStackDir(): string {
   const dir = join(ROOT, 'cdktf.out', 'stacks', environmentNamed(LOCAL_ENVIRONMENT).namePrefix);
   if (!existsSync(join(dir, 'cdk.tf.json'))) buildApp(new App({ outdir: join(ROOT, 'cdktf.out') }), { environments: [LOCAL_ENVIRONMENT] }).synth();
@@ -123,7 +137,27 @@ function measureBundles(stack: SynthesizedStack): void {
   }
 }
 
+/**
+ * Node 22, the deployed functions' runtime: this process's Node when it is 22, else the
+ * pinned registry binary that scripts/with-node.sh installs (installed here if missing).
+ */
+function node22(): string {
+  if (process.versions.node.split('.')[0] === '22') return process.execPath;
+  const probe = spawnSync(join(ROOT, 'scripts', 'with-node.sh'), ['22', 'node', '-p', 'process.execPath'], { cwd: ROOT, encoding: 'utf8' });
+  if (probe.status !== 0) throw new Error(`cannot get Node 22 for the cold starts:\n${probe.stderr}`);
+  return probe.stdout.trim();
+}
+
+interface ColdSamples {
+  readonly init: number[];
+  readonly invoke: number[];
+  readonly total: number[];
+}
+
 async function measureColdStarts(stackDir: string): Promise<void> {
+  const nodeBinary = node22();
+  const nodeVersion = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const outRoot = join(ROOT, 'bench', 'tmp', 'cold-start');
   const local = await startLocalStack({ stackDir, retryIntervalMs: 0 });
   try {
     const stack = local.stack;
@@ -139,53 +173,91 @@ async function measureColdStarts(stackDir: string): Promise<void> {
       );
       return { jobId, type: 'sum', payload: { numbers: [1, 2] } };
     };
-    const firstEvents: Record<string, (run: number) => Promise<unknown>> = {
-      Api: async (run) => ({
+    let serial = 0;
+    const firstEvents: Record<string, () => Promise<unknown>> = {
+      Api: async () => ({
         httpMethod: 'POST',
         resource: '/jobs',
         path: '/jobs',
-        headers: { 'Idempotency-Key': `bench-cold-${run}-${Date.now()}` },
+        headers: { 'Idempotency-Key': `bench-cold-${(serial += 1)}-${Date.now()}` },
         body: JSON.stringify({ type: 'sum', payload: { numbers: [1, 2] } }),
         isBase64Encoded: false,
         queryStringParameters: null,
         pathParameters: null,
       }),
-      Validation: (run) => seedJob(`cold-validate-${run}-${Date.now()}`, 'RECEIVED'),
-      Processing: (run) => seedJob(`cold-process-${run}-${Date.now()}`, 'VALIDATED'),
-      Notification: async (run) => ({ jobId: (await seedJob(`cold-notify-${run}-${Date.now()}`, 'PROCESSED')).jobId }),
+      Validation: () => seedJob(`cold-validate-${(serial += 1)}-${Date.now()}`, 'RECEIVED'),
+      Processing: () => seedJob(`cold-process-${(serial += 1)}-${Date.now()}`, 'VALIDATED'),
+      Notification: async () => ({ jobId: (await seedJob(`cold-notify-${(serial += 1)}-${Date.now()}`, 'PROCESSED')).jobId }),
     };
-    for (const fn of stack.functions()) {
-      const codeDir = unpackedCodeDir(fn.archivePath);
-      const env = {
-        PATH: process.env.PATH ?? '',
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_ENDPOINT_URL_DYNAMODB: local.dynamoEndpoint,
-        AWS_ENDPOINT_URL_SFN: local.awsEndpoint,
-        AWS_ENDPOINT_URL_SNS: local.awsEndpoint,
-        ...fn.environment,
-      };
-      const samples: number[] = [];
+    const sdkEnv = {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: local.dynamoEndpoint,
+      AWS_ENDPOINT_URL_SFN: local.awsEndpoint,
+      AWS_ENDPOINT_URL_SNS: local.awsEndpoint,
+    };
+    /** One warm-up (it also fills a compile cache when one is set), then RUNS fresh processes. */
+    const sample = async (label: string, handlerFile: string, event: () => Promise<unknown>, env: NodeJS.ProcessEnv): Promise<ColdSamples> => {
+      const samples: ColdSamples = { init: [], invoke: [], total: [] };
       for (let run = 0; run <= RUNS; run += 1) {
-        const eventFile = join(eventsDir, `${fn.constructId}-${run}.json`);
-        writeFileSync(eventFile, JSON.stringify(await firstEvents[fn.constructId](run)));
+        const eventFile = join(eventsDir, `${serial}-${run}.json`);
+        writeFileSync(eventFile, JSON.stringify(await event()));
         // Asynchronous: the local endpoints the first request calls live in this process.
-        const result = await runNode([join(__dirname, 'cold-start.cjs'), codeDir, fn.handler, eventFile], env);
-        const ms = Number(/BENCH_COLD_MS=([\d.]+)/.exec(result.stdout)?.[1]);
-        if (result.code !== 0 || Number.isNaN(ms)) throw new Error(`cold start of ${fn.functionName} failed:\n${result.stdout}\n${result.stderr}`);
-        if (run > 0) samples.push(ms);
+        const result = await runNode(nodeBinary, [join(__dirname, 'cold-start.cjs'), handlerFile, 'handler', eventFile], env);
+        const init = Number(/BENCH_INIT_MS=([\d.]+)/.exec(result.stdout)?.[1]);
+        const invoke = Number(/BENCH_INVOKE_MS=([\d.]+)/.exec(result.stdout)?.[1]);
+        if (result.code !== 0 || Number.isNaN(init) || Number.isNaN(invoke)) throw new Error(`cold start of ${label} failed:\n${result.stdout}\n${result.stderr}`);
+        if (run > 0) {
+          samples.init.push(init);
+          samples.invoke.push(invoke);
+          samples.total.push(init + invoke);
+        }
       }
-      record({ name: `cold init ${fn.functionName} (load bundle + first request on dynalite)`, unit: 'ms', samples, budget: { max: 50, label: '<= 50 ms' } });
+      return samples;
+    };
+
+    const floorBuild = buildFloor(outRoot);
+    const floor = await sample('the empty handler', floorBuild.handlerFile, async () => ({}), sdkEnv);
+    const floorMs = median(floor.total);
+    record({ name: `cold start floor: empty handler, init + first invoke (${nodeVersion})`, unit: 'ms', samples: floor.total });
+
+    for (const fn of stack.functions()) {
+      const env = { ...sdkEnv, ...fn.environment };
+      const [file] = fn.handler.split('.');
+      const deployed = await sample(fn.functionName, join(unpackedCodeDir(fn.archivePath), `${file}.js`), firstEvents[fn.constructId], env);
+      const over = median(deployed.total) - floorMs;
+      record({ name: `cold start ${fn.functionName}: init (load bundle, build SDK clients)`, unit: 'ms', samples: deployed.init });
+      record({ name: `cold start ${fn.functionName}: first invoke on dynalite`, unit: 'ms', samples: deployed.invoke });
+      record({
+        name: `cold start ${fn.functionName}: init + first invoke (${nodeVersion}, fresh process each)`,
+        unit: 'ms',
+        samples: deployed.total,
+        budget: { max: 50, label: '<= 50 ms' },
+        note: `${format(over)} ms above the empty-handler floor`,
+      });
+      if (fn.constructId !== 'Api') continue;
+      // The levers, measured on the largest function.
+      const entry = join(ROOT, 'lambdas', 'api', 'handler.ts');
+      for (const variant of Object.keys(COLD_START_VARIANTS) as ColdStartVariant[]) {
+        if (variant === 'cjs, SDK external (deployed)') continue;
+        const built = buildVariant(entry, variant, outRoot);
+        const lever = await sample(`${fn.functionName} (${variant})`, built.handlerFile, firstEvents.Api, env);
+        record({ name: `cold start lever, Api as ${variant}: init + first invoke`, unit: 'ms', samples: lever.total, note: `${format(built.bytes / 1024)} KB` });
+      }
+      const cacheDir = mkdtempSync(join(tmpdir(), 'bench-compile-cache-'));
+      const cached = await sample(`${fn.functionName} (compile cache)`, join(unpackedCodeDir(fn.archivePath), `${file}.js`), firstEvents.Api, { ...env, NODE_COMPILE_CACHE: cacheDir });
+      record({ name: 'cold start lever, Api deployed bundle with a warm Node compile cache: init + first invoke', unit: 'ms', samples: cached.total });
     }
   } finally {
     await local.stop();
   }
 }
 
-function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runNode(nodeBinary: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env });
+    const child = spawn(nodeBinary, args, { cwd: ROOT, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -227,14 +299,23 @@ async function measureLocalThroughput(stackDir: string): Promise<void> {
   record({ name: 'local run throughput, first batch on a cold runner', unit: 'jobs/s', samples: [coldRate] });
 }
 
+/** Synth cost per added function: one shared entry, distinct entries bundled anew, distinct entries reused. */
 function measureSynthScaling(): void {
-  const counts = [1, 10, 50, 200];
-  const result = spawnSync(BIN('tsx'), [join(__dirname, 'synth-scaling.ts'), String(RUNS), ...counts.map(String)], { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`synth scaling failed:\n${result.stderr}`);
-  const samples: Record<string, number[]> = JSON.parse(result.stdout.trim().split('\n').pop() as string);
-  for (const n of counts) record({ name: `synth scaling: ${n} functions`, unit: 'ms', samples: samples[n] });
-  const marginal = samples[200].map((t, i) => (t - samples[1][i]) / 199);
-  record({ name: 'synth scaling: marginal cost per function (1 -> 200)', unit: 'ms', samples: marginal, budget: { max: 15, label: '<= 15 ms' } });
+  const curves = [
+    { mode: 'shared', counts: [1, 10, 50, 200], label: 'functions sharing one entry', budget: undefined },
+    { mode: 'distinct-fresh', counts: [1, 10, 50], label: 'each function its own entry, every bundle built anew', budget: { max: 10, label: '<= 10 ms' } },
+    { mode: 'distinct-reuse', counts: [1, 10, 50], label: 'each function its own entry, bundles reused from the last synth', budget: undefined },
+  ] as const;
+  for (const curve of curves) {
+    const result = spawnSync(BIN('tsx'), [join(__dirname, 'synth-scaling.ts'), curve.mode, String(RUNS), ...curve.counts.map(String)], { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`synth scaling (${curve.mode}) failed:\n${result.stderr}`);
+    const samples: Record<string, number[]> = JSON.parse(result.stdout.trim().split('\n').pop() as string);
+    for (const n of curve.counts) record({ name: `synth scaling, ${curve.label}: ${n} functions`, unit: 'ms', samples: samples[n] });
+    const first = curve.counts[0];
+    const last = curve.counts[curve.counts.length - 1];
+    const marginal = samples[last].map((t, i) => (t - samples[first][i]) / (last - first));
+    record({ name: `synth cost per added function, ${curve.label} (${first} -> ${last})`, unit: 'ms', samples: marginal, budget: curve.budget });
+  }
 }
 
 interface ResultRow {
@@ -251,6 +332,8 @@ interface ResultRow {
 
 interface Results {
   readonly date: string;
+  /** The commit measured, with `+changes` when the work tree differed from it. */
+  readonly commit?: string;
   readonly command: string;
   readonly machine: string;
   readonly runs: number;
@@ -270,41 +353,76 @@ function writeResults(command: string): void {
     status: status(f),
     note: f.note ?? null,
   }));
-  const results: Results = { date: new Date().toISOString(), command, machine, runs: RUNS, figures: rows };
+  const head = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() || 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '';
+  const results: Results = {
+    date: new Date().toISOString(),
+    commit: `${head}${dirty ? '+changes' : ''}`,
+    command,
+    machine: `${machine}, load average ${LOAD_AT_START.toFixed(1)} when the run began (other work shares the cores)`,
+    runs: RUNS,
+    figures: rows,
+  };
   writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   renderMarkdown(results);
+  renderReadme(results);
 }
 
-function renderMarkdown(results: Results): void {
-  const notes = existsSync(join(__dirname, 'notes.md')) ? readFileSync(join(__dirname, 'notes.md'), 'utf8') : '';
-  const table = [
+function resultsTable(results: Results): string {
+  return [
     '| figure | median | min | max | budget | status |',
     '|---|---|---|---|---|---|',
     ...results.figures.map(
       (r) => `| ${r.figure}${r.note ? ` (${r.note})` : ''} | ${format(r.median)} ${r.unit} | ${format(r.min)} | ${format(r.max)} | ${r.budget ?? 'report'} | ${r.status} |`,
     ),
   ].join('\n');
-  writeFileSync(
-    join(__dirname, 'results.md'),
-    `# Benchmark results\n\nMade by \`${results.command}\` on ${results.date}: ${results.machine}. ` +
-      `Each figure is the median of ${results.runs} runs after one warm-up (sizes are measured once).\n\n${table}\n\n${notes}`,
+}
+
+function provenance(results: Results): string {
+  return (
+    `Made by \`${results.command}\` on ${results.date} at commit ${results.commit ?? '(not recorded)'}: ${results.machine}. ` +
+    `Each figure is the median of ${results.runs} runs after one warm-up (sizes are measured once).`
   );
+}
+
+function renderMarkdown(results: Results): void {
+  const notes = existsSync(join(__dirname, 'notes.md')) ? readFileSync(join(__dirname, 'notes.md'), 'utf8') : '';
+  writeFileSync(join(__dirname, 'results.md'), `# Benchmark results\n\n${provenance(results)}\n\n${resultsTable(results)}\n\n${notes}`);
+}
+
+const README_START = '<!-- bench:results:start (generated by npm run bench:readme from bench/results.json; do not edit) -->';
+const README_END = '<!-- bench:results:end -->';
+
+/** Replaces the README's performance table, between its markers, with the one results.json gives. */
+function renderReadme(results: Results): void {
+  const readmePath = join(ROOT, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} ... ${README_END} markers`);
+  const section = `${README_START}\n${provenance(results)}\n\n${resultsTable(results)}\n${README_END}`;
+  writeFileSync(readmePath, readme.slice(0, start) + section + readme.slice(end + README_END.length));
 }
 
 async function main(): Promise<void> {
   if (process.argv.includes('--render-only')) {
-    renderMarkdown(JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8')));
+    const results: Results = JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8'));
+    renderMarkdown(results);
+    renderReadme(results);
     return;
   }
   const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  measureCommands();
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : undefined;
+  const wanted = (section: string) => !only || only.includes(section);
+  if (wanted('commands')) measureCommands();
   const stackDir = synthesizedStackDir();
   const stack = new SynthesizedStack(stackDir);
-  measureBundles(stack);
-  await measureLocalThroughput(stackDir);
-  await measureColdStarts(stackDir);
-  measureSynthScaling();
-  writeResults(command);
+  if (wanted('bundles')) measureBundles(stack);
+  if (wanted('throughput')) await measureLocalThroughput(stackDir);
+  if (wanted('cold')) await measureColdStarts(stackDir);
+  if (wanted('scaling')) measureSynthScaling();
+  if (only) console.log('\n--only: results.json and results.md left as they were');
+  else writeResults(command);
   const over = figures.filter((f) => status(f) === 'OVER');
   console.log(over.length === 0 ? '\nAll budgets met.' : `\n${over.length} figure(s) OVER budget: ${over.map((f) => f.name).join('; ')}`);
   process.exit(over.length === 0 ? 0 : 1);

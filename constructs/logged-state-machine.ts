@@ -1,10 +1,10 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
-import aslValidator from 'asl-validator';
 import { DefaultTokenResolver, Fn, Op, Precondition, StringConcat, TerraformLocal, TerraformStack, Token, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
 import { ExistingRole, IGrantee, LeastPrivilegeRole, grantSid } from './least-privilege-role';
 import { UnreservedFunction } from './unreserved-function';
+import { validateAsl } from './internal/asl-validation';
 import { LOG_DELIVERY_ACTIONS, XRAY_SAMPLING_ACTIONS, XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
 import { NAME_KINDS, NameRule, STATE_MACHINE_NAME_RULES, deriveNameFor, guardDeployTimeName, validateName } from './internal/name-rules';
@@ -173,8 +173,8 @@ export function withPlaceholderArns(resolvedDefinition: unknown): unknown {
 
 /** asl-validator's verdict on a definition whose references were resolved to placeholders. */
 export function validateDefinition(resolvedDefinition: unknown): Violation[] {
-  const result = aslValidator(withPlaceholderArns(resolvedDefinition), { checkArn: true, checkPaths: true });
-  return result.errors.map((error) =>
+  const errors = validateAsl(withPlaceholderArns(resolvedDefinition), { checkArn: true, checkPaths: true });
+  return errors.map((error) =>
     violation('state-machine/valid-asl', 'definition', error.Message, 'be valid Amazon States Language', `fix the definition (${error['Error code']})`),
   );
 }

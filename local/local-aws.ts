@@ -1,4 +1,3 @@
-import './promise-with-resolvers';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { RunOptions, StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 import { randomUUID } from 'crypto';

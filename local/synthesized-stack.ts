@@ -65,7 +65,7 @@ export interface LocalRole {
 }
 
 const REFERENCE = /\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}/g;
-const DATA_REFERENCE = /\$\{data\.(aws_caller_identity|aws_region)\.[A-Za-z0-9_-]+\.(account_id|name)\}/g;
+const DATA_REFERENCE = /\$\{data\.(aws_caller_identity|aws_region)\.[A-Za-z0-9_-]+\.(account_id|name|region)\}/g;
 
 export class SynthesizedStack {
   public readonly json: TerraformJson;
