@@ -33,7 +33,7 @@ export function validateAsl(definition: unknown, options: AslOptions): readonly 
 
   // Loaded only on a cache miss: asl-validator pulls in ajv, jsonata and jsonpath-plus.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const aslValidator: typeof import('asl-validator') = require('asl-validator');
+  const aslValidator = require('asl-validator') as typeof import('asl-validator');
   // A copy: asl-validator writes default QueryLanguage fields into the definition it is given.
   const result = aslValidator(structuredClone(definition), { ...options });
   if (result.errors.length === 0 && file) rememberValid(file);
@@ -54,7 +54,7 @@ function verdictKey(definition: unknown, options: AslOptions): string {
 function aslValidatorVersion(): string {
   if (validatorVersion === undefined) {
     const manifest = join(dirname(require.resolve('asl-validator')), '..', '..', 'package.json');
-    validatorVersion = String(JSON.parse(readFileSync(manifest, 'utf8')).version);
+    validatorVersion = String((JSON.parse(readFileSync(manifest, 'utf8')) as { version: unknown }).version);
   }
   return validatorVersion;
 }

@@ -114,7 +114,7 @@ function inputsHash(inputs: readonly string[]): string {
 function reusableBundle(entryPath: string, esbuildTarget: string): Bundle | undefined {
   if (process.env.BUNDLE_CACHE === 'off') return undefined;
   try {
-    const record: InputsRecord = JSON.parse(readFileSync(inputsRecordPath(entryPath, esbuildTarget), 'utf8'));
+    const record = JSON.parse(readFileSync(inputsRecordPath(entryPath, esbuildTarget), 'utf8')) as InputsRecord;
     const dir = join(BUNDLE_ROOT, record.contentHash);
     const zipPath = join(dir, 'lambda.zip');
     if (record.inputsHash !== inputsHash(record.inputs) || !statSync(zipPath).isFile()) return undefined;
