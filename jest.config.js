@@ -28,6 +28,7 @@ module.exports = {
         '<rootDir>/__tests__/stacks/**/*.test.ts',
         '<rootDir>/__tests__/scripts/**/*.test.ts',
         '<rootDir>/__tests__/ci/**/*.test.ts',
+        '<rootDir>/__tests__/docs/**/*.test.ts',
       ],
     },
     {
