@@ -56,7 +56,7 @@ export interface LoggedStateMachineProps {
   readonly definition: Readonly<Record<string, unknown>>;
   /**
    * The exact name; validated, never rewritten.
-   * @default `<stack name>-<construct id>`, normalised
+   * @default `<stack name>-<path in the stack>`, built to pass STATE_MACHINE_NAME_RULES (at most 80 characters)
    */
   readonly stateMachineName?: string;
   /**
