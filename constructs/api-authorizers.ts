@@ -36,6 +36,16 @@ export interface CognitoUserPoolAuthorizerProps {
   readonly name?: string;
 }
 
+/** Both authorizer kinds name themselves in the OpenAPI body's security schemes. */
+const AUTHORIZER_NAME_RULE: Rule<{ readonly name?: string }> = {
+  id: 'authorizer/name',
+  field: 'name',
+  pick: (p) => p.name,
+  requirement: 'be 1 to 64 letters and digits, starting with a letter',
+  check: (p) => p.name === undefined || AUTHORIZER_NAME.test(p.name),
+  fix: 'rename the authorizer',
+};
+
 const COGNITO_RULES: readonly Rule<CognitoUserPoolAuthorizerProps>[] = [
   {
     id: 'authorizer/user-pool-arns',
@@ -45,14 +55,7 @@ const COGNITO_RULES: readonly Rule<CognitoUserPoolAuthorizerProps>[] = [
     check: (p) => p.userPoolArns.length > 0 && p.userPoolArns.every((arn) => Token.isUnresolved(arn) || USER_POOL_ARN.test(arn)),
     fix: "pass the user pool's ARN (aws_cognito_user_pool.arn), not its id or name",
   },
-  {
-    id: 'authorizer/name',
-    field: 'name',
-    pick: (p) => p.name,
-    requirement: 'be 1 to 64 letters and digits, starting with a letter',
-    check: (p) => p.name === undefined || AUTHORIZER_NAME.test(p.name),
-    fix: 'rename the authorizer',
-  },
+  AUTHORIZER_NAME_RULE,
 ];
 
 /** Accepts Cognito user pool tokens: API Gateway checks the signature, expiry and (optionally) scopes. */
@@ -129,14 +132,7 @@ const LAMBDA_TOKEN_RULES: readonly Rule<LambdaTokenAuthorizerProps>[] = [
     check: (p) => p.identityHeader === undefined || HEADER_NAME.test(p.identityHeader),
     fix: 'name the header the token travels in',
   },
-  {
-    id: 'authorizer/name',
-    field: 'name',
-    pick: (p) => p.name,
-    requirement: 'be 1 to 64 letters and digits, starting with a letter',
-    check: (p) => p.name === undefined || AUTHORIZER_NAME.test(p.name),
-    fix: 'rename the authorizer',
-  },
+  AUTHORIZER_NAME_RULE,
 ];
 
 /**

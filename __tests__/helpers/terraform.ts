@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSy
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { TerraformStack, Testing } from 'cdktf';
+import { assertTerraformAndMirror, mirrorCliConfig } from '../../local/terraform-mirror';
 
 /**
  * Runs the real Terraform CLI and the real hashicorp/aws provider against a
@@ -11,11 +12,7 @@ import { TerraformStack, Testing } from 'cdktf';
  * overridden. The credentials and overrides live only in the temp copy.
  */
 
-/** Where the hashicorp/aws provider is mirrored: `TF_PLUGIN_MIRROR`, else `/opt/tf-plugins`. */
-export function pluginMirror(): string {
-  return process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
-}
-export const AWS_PROVIDER_VERSION = '5.100.0';
+export { AWS_PROVIDER_VERSION, pluginMirror } from '../../local/terraform-mirror';
 export const FAKE_ACCOUNT_ID = '123456789012';
 export const FAKE_REGION = 'us-east-1';
 
@@ -48,21 +45,7 @@ export interface TerraformResult {
 
 /** Fails (never skips) when terraform or the mirror is missing, saying how to get them. */
 export function assertTerraformAvailable(): void {
-  const version = spawnSync('terraform', ['version'], { encoding: 'utf8' });
-  if (version.error || version.status !== 0) {
-    throw new Error(
-      'terraform is not on PATH. Install Terraform >= 1.7 (for `terraform test` with override_data), ' +
-        'e.g. from HashiCorp\'s Debian repository, then rerun.',
-    );
-  }
-  const providerDir = join(pluginMirror(), 'registry.terraform.io', 'hashicorp', 'aws', AWS_PROVIDER_VERSION);
-  if (!existsSync(providerDir)) {
-    throw new Error(
-      `No hashicorp/aws ${AWS_PROVIDER_VERSION} in the plugin mirror at ${pluginMirror()}. ` +
-        'Create one with `terraform providers mirror <dir>` on a machine with network (from a config that ' +
-        `pins hashicorp/aws ${AWS_PROVIDER_VERSION}), then set TF_PLUGIN_MIRROR=<dir>.`,
-    );
-  }
+  assertTerraformAndMirror();
 }
 
 /** Synthesizes `stack` (assets included) into a fresh temp dir and returns the stack's folder. */
@@ -160,17 +143,7 @@ function terraformEnv(dir: string): NodeJS.ProcessEnv {
 }
 
 function writeOfflineFiles(dir: string, options: PlanOptions): void {
-  writeFileSync(
-    join(dir, 'offline.tfrc'),
-    [
-      'provider_installation {',
-      `  filesystem_mirror {\n    path    = ${JSON.stringify(pluginMirror())}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }`,
-      '  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }',
-      '}',
-      'disable_checkpoint = true',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(join(dir, 'offline.tfrc'), mirrorCliConfig());
   writeFileSync(join(dir, 'offline.tftest.hcl'), offlineTestFile(configOf(dir), options));
 }
 

@@ -1,6 +1,7 @@
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { assertTerraformAndMirror, mirrorCliConfig } from '../terraform-mirror';
 
 /**
  * Points the real cdktf CLI, Terraform and the hashicorp/aws provider at the
@@ -9,7 +10,6 @@ import { join } from 'path';
  * synthesized stack in a temp dir; the stack's own code is never touched.
  */
 
-export const AWS_PROVIDER_VERSION = '5.100.0';
 export const EMULATOR_REGION = 'us-east-1';
 /** moto's default account: what aws_caller_identity reads from its STS. */
 export const EMULATOR_ACCOUNT_ID = '123456789012';
@@ -21,24 +21,9 @@ const STATE_FILE = 'terraform.emulator.tfstate';
 const ROOT = join(__dirname, '..', '..');
 const CDKTF_CLI = join(ROOT, 'node_modules', 'cdktf-cli', 'bundle', 'bin', 'cdktf');
 
-/** Where the hashicorp/aws provider is mirrored: `TF_PLUGIN_MIRROR`, else `/opt/tf-plugins`. */
-export function pluginMirror(): string {
-  return process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
-}
-
 /** Fails (never skips) when terraform or the provider mirror is missing, saying how to get them. */
 export function assertToolsAvailable(): void {
-  const version = spawnSync('terraform', ['version'], { encoding: 'utf8' });
-  if (version.error || version.status !== 0) {
-    throw new Error('terraform is not on PATH. Install Terraform >= 1.7 (e.g. from HashiCorp\'s Debian repository), then rerun.');
-  }
-  const providerDir = join(pluginMirror(), 'registry.terraform.io', 'hashicorp', 'aws', AWS_PROVIDER_VERSION);
-  if (!existsSync(providerDir)) {
-    throw new Error(
-      `No hashicorp/aws ${AWS_PROVIDER_VERSION} in the plugin mirror at ${pluginMirror()}. Create one with ` +
-        `\`terraform providers mirror <dir>\` (from a config pinning hashicorp/aws ${AWS_PROVIDER_VERSION}), then set TF_PLUGIN_MIRROR=<dir>.`,
-    );
-  }
+  assertTerraformAndMirror();
   if (!existsSync(CDKTF_CLI)) {
     throw new Error(`The cdktf CLI is missing (${CDKTF_CLI}); run npm ci.`);
   }
@@ -69,17 +54,7 @@ export function prepareStackDir(stackDir: string): void {
     throw new Error(`${stackDir} holds no synthesized stack (cdk.tf.json)`);
   }
   writeFileSync(join(stackDir, OVERRIDE_FILE), `${JSON.stringify(emulatorOverride(stackDir), null, 2)}\n`);
-  writeFileSync(
-    join(stackDir, CLI_CONFIG_FILE),
-    [
-      'provider_installation {',
-      `  filesystem_mirror {\n    path    = ${JSON.stringify(pluginMirror())}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }`,
-      '  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }',
-      '}',
-      'disable_checkpoint = true',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(join(stackDir, CLI_CONFIG_FILE), mirrorCliConfig());
 }
 
 /**
