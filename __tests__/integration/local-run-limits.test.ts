@@ -32,7 +32,7 @@ afterEach(() => {
 });
 
 async function post(body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
-  const response = await fetch(`${local.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const response = await local.callApi('/jobs', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   return { status: response.status, text: await response.text() };
 }
 
@@ -70,15 +70,16 @@ describe('issue 10 reproductions over HTTP', () => {
   it('1: 10,000 bad numbers are a 400 with 20 errors, not a job stuck in RECEIVED', async () => {
     const before = (await scanTable(local)).length;
     const { status, text } = await post(JSON.stringify({ type: 'sum', payload: { numbers: Array(10_000).fill('x') } }));
-    expect(status).toBe(400);
-    expect(JSON.parse(text)).toMatchObject({ errorCount: 10_000, errors: expect.any(Array) });
+    // API Gateway's body model refuses it before the Api function runs; the function's own
+    // answer to the same body (20 errors and errorCount 10,000) is tested on the handler.
+    expect({ status, answer: JSON.parse(text) }).toEqual({ status: 400, answer: { message: 'Invalid request body' } });
     expect((await scanTable(local)).length).toBe(before);
   });
 
   it('2: a 205 KB echo is refused at the door (400), not accepted and then FAILED at Process', async () => {
     const { status, text } = await post(JSON.stringify({ type: 'echo', payload: { message: 'x'.repeat(205 * 1024) } }));
-    expect(status).toBe(400);
-    expect(JSON.parse(text).errors).toEqual([{ field: 'payload.message', message: 'must be a string of at most 40000 characters (it has 209920)' }]);
+    // Refused by the body model (maxLength), before the function, which refuses it too (handler tests).
+    expect({ status, answer: JSON.parse(text) }).toEqual({ status: 400, answer: { message: 'Invalid request body' } });
   });
 
   it('2: a sum whose total would pass 2^53 is a 400 naming the limit, not an SDK message', async () => {
@@ -101,7 +102,7 @@ describe('issue 10 reproductions over HTTP', () => {
 
   it.each(['*', 'http://[::1', 'jobs'])('6: a bad request-target (%s) is a 400, not a 502', async (target) => {
     expect(await rawRequest(`GET ${target} HTTP/1.1\r\nHost: local\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400 /);
-    expect((await fetch(`${local.apiUrl}/jobs?status=FAILED`)).status).toBe(200);
+    expect((await local.callApi('/jobs?status=FAILED')).status).toBe(200);
   });
 
   it('answers 413 for a body over API Gateway\'s 10 MB, as API Gateway does', async () => {
