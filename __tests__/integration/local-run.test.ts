@@ -201,8 +201,9 @@ describe('faults injected by the runner', () => {
     const executionsBefore = local.aws.executions.size;
     const itemsBefore = (await scanTable(local)).length;
     const { status, body } = await submitJob(local, { type: 'sum', payload: { numbers: ['one'] } }, 'rejected-payload');
-    expect(status).toBe(400);
-    expect(body.errors).toEqual([{ field: 'payload.numbers[0]', message: 'must be a number: 0, or from 1e-100 to 900719925474 in magnitude' }]);
+    // API Gateway's body model (generated from the same job-type schemas) answers before the function;
+    // the function's own answer, naming the field, is tested on the handler.
+    expect({ status, body }).toEqual({ status: 400, body: { message: 'Invalid request body' } });
     expect((await scanTable(local)).length).toBe(itemsBefore);
     expect(local.aws.executions.size).toBe(executionsBefore);
   });
