@@ -1,3 +1,4 @@
+import { APIGatewayClient, GetAccountCommand, UpdateAccountCommand } from '@aws-sdk/client-api-gateway';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -177,6 +178,23 @@ describe('Lambda: LoggingConfig', () => {
     const { LoggingConfig } = await lambda().send(new GetFunctionConfigurationCommand({ FunctionName: 'default-logs' }));
     expect(LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: '/aws/lambda/default-logs', ApplicationLogLevel: 'DEBUG', SystemLogLevel: 'INFO' });
     expect(await errorName(create('text-with-level', { LogFormat: 'Text', ApplicationLogLevel: 'DEBUG' }))).toBe('InvalidParameterValueException');
+  });
+});
+
+describe('API Gateway: UpdateAccount without a value clears the CloudWatch role', () => {
+  const apigateway = () => new APIGatewayClient(config());
+  const ROLE = 'arn:aws:iam::123456789012:role/apigateway-logs';
+
+  it('sets the role with a value, and clears it with replace and no value (what reset_on_delete sends)', async () => {
+    await apigateway().send(new UpdateAccountCommand({ patchOperations: [{ op: 'replace', path: '/cloudwatchRoleArn', value: ROLE }] }));
+    expect((await apigateway().send(new GetAccountCommand({}))).cloudwatchRoleArn).toBe(ROLE);
+    await apigateway().send(new UpdateAccountCommand({ patchOperations: [{ op: 'replace', path: '/cloudwatchRoleArn' }] }));
+    expect((await apigateway().send(new GetAccountCommand({}))).cloudwatchRoleArn).toBeUndefined();
+  });
+
+  it('leaves other account operations to moto (features still refuse disabling usage plans)', async () => {
+    await apigateway().send(new UpdateAccountCommand({ patchOperations: [{ op: 'add', path: '/features', value: 'UsagePlans' }] }));
+    expect(await errorName(apigateway().send(new UpdateAccountCommand({ patchOperations: [{ op: 'remove', path: '/features', value: 'UsagePlans' }] })))).toBe('BadRequestException');
   });
 });
 

@@ -247,7 +247,38 @@ def patch_lambda_logging_config() -> None:
     LambdaFunction.update_configuration = update_configuration
 
 
-PATCHES = (patch_s3_secure_transport, patch_sfn_missing_actions, patch_lambda_logging_config)
+# --- API Gateway: UpdateAccount clearing the CloudWatch role ----------------------------
+#
+# moto 5.2.1: Account.apply_patch_operations reads `op["value"]` for
+# /cloudwatchRoleArn, so a patch operation without a value fails with a KeyError
+# (an HTTP 500). hashicorp/aws 5.100.0 sends exactly that when it destroys an
+# aws_api_gateway_account with reset_on_delete = true (`replace
+# /cloudwatchRoleArn`, no value), which ApiGatewayAccount sets; the provider then
+# retries the 500 and the destroy never ends.
+#
+# AWS: replacing /cloudwatchRoleArn with no value clears the account's role
+# (GetAccount then has no cloudwatchRoleArn). Operations with a value, and other
+# paths, are left to moto as before.
+
+
+def patch_apigateway_account_reset() -> None:
+    from moto.apigateway.models import Account
+
+    original: Callable[..., Any] = _require(Account, "apply_patch_operations")
+
+    def apply_patch_operations(self: Any, patch_operations: list[dict[str, Any]]) -> Any:
+        rest = []
+        for op in patch_operations:
+            if "/cloudwatchRoleArn" in op.get("path", "") and op.get("op") == "replace" and not op.get("value"):
+                self.cloudwatch_role_arn = None
+            else:
+                rest.append(op)
+        return original(self, rest)
+
+    Account.apply_patch_operations = apply_patch_operations
+
+
+PATCHES = (patch_s3_secure_transport, patch_sfn_missing_actions, patch_lambda_logging_config, patch_apigateway_account_reset)
 
 
 def apply_all() -> None:
