@@ -3,7 +3,7 @@ import { randomUUID } from 'crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
 import { AWS_LIMITS } from '../lambdas/shared/limits';
-import { listen } from './dynamo-guard';
+import { closeNow, listen } from './dynamo-guard';
 import Ajv from 'ajv-draft-04';
 import type { ValidateFunction } from 'ajv';
 import { HostedFunction } from './function-host';
@@ -116,9 +116,7 @@ export class LocalApiServer {
 
   /** Stops at once: idle, half-open and busy connections are closed now, not when their clients leave. */
   public async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server?.closeAllConnections();
-    await closed;
+    await closeNow(this.server);
   }
 
   private send(response: ServerResponse, result: Partial<APIGatewayProxyResult>, _detail?: string): void {

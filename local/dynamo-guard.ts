@@ -79,9 +79,7 @@ export class DynamoGuard {
   }
 
   public async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server?.closeAllConnections();
-    await closed;
+    await closeNow(this.server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -127,6 +125,13 @@ export class PortInUseError extends Error {
     super(`port ${port} is already in use`);
     this.name = 'PortInUseError';
   }
+}
+
+/** Stops a server at once: idle, half-open and busy connections are closed now, not when their clients leave. */
+export async function closeNow(server: Server | undefined): Promise<void> {
+  const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server?.closeAllConnections();
+  await closed;
 }
 
 export function listen(server: Server | { listen: Server['listen']; once: Server['once']; off: Server['off'] }, port: number): Promise<void> {

@@ -4,7 +4,7 @@ import { randomUUID } from 'crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
 import { AWS_LIMITS } from '../lambdas/shared/limits';
-import { listen } from './dynamo-guard';
+import { closeNow, listen } from './dynamo-guard';
 import { HostedFunction, LambdaInvocationError } from './function-host';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './synthesized-stack';
 
@@ -158,9 +158,7 @@ export class LocalAws {
   }
 
   public async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server?.closeAllConnections();
-    await closed;
+    await closeNow(this.server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
