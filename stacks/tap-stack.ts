@@ -117,6 +117,7 @@ export const CLIENT_ROUTES: readonly ApiRouteRef[] = [
 export class TapStack extends TerraformStack {
   /** The alarms and their topic, unless turned off. */
   public readonly alarms?: ServiceAlarms;
+  /** The jobs REST API (AWS_IAM on every route); grant a team's role with `jobsApi.grantInvoke(role, route)`. */
   public readonly jobsApi: LambdaRestApi;
   /** May only submit and read jobs; principals of this account assume it (their own policies permitting). */
   public readonly clientRole: LeastPrivilegeRole;
