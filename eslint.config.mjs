@@ -61,7 +61,7 @@ const RAW_REQUEST_SYNTAX = [
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', 'cdktf.out/', 'cdktf.out.hcl/', 'dist/', 'docs/', '.local-run/', 'coverage/', '**/.seed4-*/', '__tests__/fixtures/lambdas/'],
+    ignores: ['node_modules/', 'cdktf.out/', 'cdktf.out.hcl/', 'dist/', 'docs/', '.local-run/', 'bench/tmp/', 'coverage/', '**/.seed4-*/', '__tests__/fixtures/lambdas/'],
   },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
