@@ -7,7 +7,8 @@
 // 2. cdktf requires `archiver` at load time (about 0.1 s) for ARCHIVE assets, which this
 //    project never uses (it zips bundles itself and hands cdktf FILE assets); the require
 //    from cdktf gets a stand-in that loads the real archiver on its first call.
-// 3. tsx's CommonJS hook, so `main.ts` and what it imports load as TypeScript.
+// 3. A `.ts` loader that transpiles each TypeScript file once and keeps it on disk
+//    (scripts/ts-require-hook.cjs), so `main.ts` and what it imports load as TypeScript.
 const { join, sep } = require('path');
 const nodeModule = require('module');
 
@@ -29,4 +30,4 @@ nodeModule._load = function load(request, parent, isMain) {
   return originalLoad.call(this, request, parent, isMain);
 };
 
-require('tsx/cjs');
+require('./ts-require-hook.cjs').registerTypeScript();
