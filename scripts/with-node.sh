@@ -8,7 +8,7 @@
 #
 #   scripts/with-node.sh 22 npm ci
 #   scripts/with-node.sh 22 npm test
-#   scripts/with-node.sh 24 npx jest --selectProjects unit
+#   scripts/with-node.sh 24 npm run test:unit
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ $# -lt 2 ]; then
