@@ -1,12 +1,16 @@
-import { IncomingMessage, Server, ServerResponse, createServer, request as httpRequest } from 'http';
+import { EventEmitter } from 'events';
+import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
 import { AWS_LIMITS } from '../lambdas/shared/limits';
 
 /**
- * The DynamoDB endpoint of the local run: a proxy in front of dynalite that
+ * The DynamoDB endpoint of the local run: a guard in front of dynalite that
  * enforces what DynamoDB enforces and dynalite does not, before dynalite sees
  * the request (dynalite itself recurses over attribute values, so a value
- * nested 1,000 deep would overflow its stack and take the whole runner down):
+ * nested 1,000 deep would overflow its stack and take the whole runner down).
+ * A request that passes is handed to dynalite's request handler in this
+ * process, which answers on the guard's own response: no second HTTP hop.
+ * What it enforces:
  *  - attribute values nest at most 32 levels: ValidationException
  *    "Nesting Levels have exceeded supported limits", as DynamoDB answers;
  *  - a request body is at most 16 MB (DynamoDB's largest, BatchWriteItem).
@@ -65,7 +69,8 @@ export function dynamoRequestProblem(body: string): string | undefined {
 export class DynamoGuard {
   private server: Server | undefined;
 
-  constructor(private readonly dynaliteEndpoint: string) {}
+  /** @param dynalite the server `dynalite()` returns: its request handler answers what passes the guard. */
+  constructor(private readonly dynalite: Server) {}
 
   public async start(port = 0): Promise<string> {
     this.server = createServer({ keepAlive: true }, (request, response) => {
@@ -102,20 +107,18 @@ export class DynamoGuard {
       response.end(JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', message: problem }));
       return;
     }
-    const target = new URL(this.dynaliteEndpoint);
-    await new Promise<void>((resolve, reject) => {
-      const upstream = httpRequest(
-        { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: { ...request.headers, 'content-length': String(body.length) } },
-        (answer) => {
-          response.writeHead(answer.statusCode ?? 500, answer.headers);
-          answer.pipe(response);
-          answer.on('end', resolve);
-          answer.on('error', reject);
-        },
-      );
-      upstream.on('error', reject);
-      upstream.end(body);
+    // dynalite's handler reads the request as a stream of events ('data', 'end') plus its method,
+    // url and headers; it answers through `response` and ends it.
+    const forwarded = Object.assign(new EventEmitter(), { method: request.method, url: request.url, headers: request.headers });
+    const answered = new Promise<void>((resolve, reject) => {
+      response.once('finish', resolve);
+      response.once('close', resolve);
+      response.once('error', reject);
     });
+    this.dynalite.emit('request', forwarded, response);
+    forwarded.emit('data', body);
+    forwarded.emit('end');
+    await answered;
   }
 }
 

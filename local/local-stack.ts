@@ -1,6 +1,5 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { AddressInfo } from 'net';
 import { LocalApiServer } from './api-server';
 import { DynamoGuard, PortInUseError, listen } from './dynamo-guard';
 import { HostedFunction } from './function-host';
@@ -76,8 +75,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // dynalite (in memory) behind a guard that enforces DynamoDB's limits dynalite lacks; everything talks to the guard.
   const dynaliteServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // Listening only so that dynalite's close() runs its store shutdown; requests reach it through the guard, in process.
   await listen(dynaliteServer, 0);
-  const guard = new DynamoGuard(`http://127.0.0.1:${(dynaliteServer.address() as AddressInfo).port}`);
+  const guard = new DynamoGuard(dynaliteServer);
   const dynamoEndpoint = await onPort('dynamoPort', options.dynamoPort ?? 0, () => guard.start(options.dynamoPort ?? 0));
   const dynamo = new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const table = stack.table();
