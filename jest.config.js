@@ -29,6 +29,7 @@ module.exports = {
         '<rootDir>/__tests__/scripts/**/*.test.ts',
         '<rootDir>/__tests__/ci/**/*.test.ts',
         '<rootDir>/__tests__/docs/**/*.test.ts',
+        '<rootDir>/__tests__/bench/**/*.test.ts',
       ],
     },
     {

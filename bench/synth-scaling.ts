@@ -6,7 +6,9 @@
  *   distinct-fresh  each function has its own entry, and every synth bundles every
  *                   entry anew (no bundle reuse: as after changing every handler);
  *   distinct-reuse  each function has its own entry, unchanged since the last synth,
- *                   so its bundle is reused from disk as a new `cdktf synth` would.
+ *                   so its bundle is reused from disk as a new `cdktf synth` would;
+ *   esbuild-only    the floor of distinct-fresh: esbuild alone builds the same entries,
+ *                   one build each with the bundles' options, and nothing else runs.
  */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { App, TerraformStack } from 'cdktf';
@@ -15,9 +17,11 @@ import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import { SafeBucket } from '../constructs/safe-bucket';
 import { UnreservedFunction } from '../constructs/unreserved-function';
-import { forgetBundlesOfThisProcess } from '../constructs/internal/bundling';
+import { buildSync } from 'esbuild';
+import { bundleBuildOptions, forgetBundlesOfThisProcess } from '../constructs/internal/bundling';
+import { DEFAULT_NODE_RUNTIME, esbuildTargetFor } from '../constructs/internal/lambda-runtimes';
 
-type Mode = 'shared' | 'distinct-fresh' | 'distinct-reuse';
+type Mode = 'shared' | 'distinct-fresh' | 'distinct-reuse' | 'esbuild-only';
 const SHARED_ENTRY = 'lambdas/processing/handler.ts';
 const ENTRY_DIR = join(__dirname, 'tmp', 'scaling-entries');
 
@@ -29,7 +33,15 @@ function distinctEntry(i: number): string {
   return file;
 }
 
+function esbuildOnce(functions: number, entries: string[]): number {
+  const options = bundleBuildOptions(esbuildTargetFor(DEFAULT_NODE_RUNTIME));
+  const started = performance.now();
+  for (let i = 0; i < functions; i += 1) buildSync({ ...options, entryPoints: [entries[i]], metafile: true });
+  return performance.now() - started;
+}
+
 function synthOnce(mode: Mode, functions: number, entries: string[]): number {
+  if (mode === 'esbuild-only') return esbuildOnce(functions, entries);
   const outdir = mkdtempSync(join(tmpdir(), 'bench-scaling-'));
   if (mode !== 'shared') forgetBundlesOfThisProcess();
   process.env.BUNDLE_CACHE = mode === 'distinct-fresh' ? 'off' : 'on';

@@ -52,7 +52,7 @@ export function bundleEntry(entry: string, esbuildTarget: string): Bundle {
   }
 
   esbuildRuns += 1;
-  const result = buildSync({ ...buildOptions(esbuildTarget), entryPoints: [entryPath], metafile: true });
+  const result = buildSync({ ...bundleBuildOptions(esbuildTarget), entryPoints: [entryPath], metafile: true });
   const code = result.outputFiles[0].contents;
   const contentHash = createHash('sha256').update(code).digest('hex');
   const dir = join(BUNDLE_ROOT, contentHash);
@@ -68,7 +68,8 @@ export function bundleEntry(entry: string, esbuildTarget: string): Bundle {
   return bundle;
 }
 
-function buildOptions(esbuildTarget: string): BuildOptions & { write: false } {
+/** esbuild's options for every Lambda bundle (the bench times esbuild alone with them). */
+export function bundleBuildOptions(esbuildTarget: string): BuildOptions & { write: false } {
   return {
     bundle: true,
     platform: 'node',
@@ -92,7 +93,7 @@ interface InputsRecord {
 
 function inputsRecordPath(entryPath: string, esbuildTarget: string): string {
   const key = createHash('sha256')
-    .update(JSON.stringify({ entryPath, esbuildVersion, options: buildOptions(esbuildTarget), tsconfig: fileDigest(resolve('tsconfig.json')) }))
+    .update(JSON.stringify({ entryPath, esbuildVersion, options: bundleBuildOptions(esbuildTarget), tsconfig: fileDigest(resolve('tsconfig.json')) }))
     .digest('hex');
   return join(BUNDLE_ROOT, 'inputs', `${key}.json`);
 }
