@@ -115,7 +115,8 @@ export class DynamoGuard {
       response.once('close', resolve);
       response.once('error', reject);
     });
-    this.dynalite.emit('request', forwarded, response);
+    answered.catch(() => undefined); // awaited below unless dynalite throws first; then that error is the one reported
+    if (!this.dynalite.emit('request', forwarded, response)) throw new Error('dynalite has no request handler');
     forwarded.emit('data', body);
     forwarded.emit('end');
     await answered;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { isAbsolute, join, resolve } from 'path';
 import { EMPTY_APP, cdktfFloorProject, emptyAppCommand, tscFloorProject } from '../../bench/floors';
@@ -14,12 +14,16 @@ describe("the bench's floors", () => {
     expect(() => emptyAppCommand('node other.ts')).toThrow(/does not name main\.ts/);
 
     const outdir = mkdtempSync(join(tmpdir(), 'floor-app-'));
-    const result = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDKTF_OUTDIR: outdir, NODE_OPTIONS: '' } });
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    expect(readdirSync(join(outdir, 'stacks'))).toEqual(['floor']);
-    const stack = JSON.parse(readFileSync(join(outdir, 'stacks', 'floor', 'cdk.tf.json'), 'utf8'));
-    expect(stack.resource).toBeUndefined();
+    try {
+      const result = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDKTF_OUTDIR: outdir, NODE_OPTIONS: '' } });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(readdirSync(join(outdir, 'stacks'))).toEqual(['floor']);
+      const stack = JSON.parse(readFileSync(join(outdir, 'stacks', 'floor', 'cdk.tf.json'), 'utf8'));
+      expect(stack.resource).toBeUndefined();
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   it('give the cdktf CLI a project of its own whose app names existing files by absolute path', () => {
@@ -34,10 +38,10 @@ describe("the bench's floors", () => {
   });
 
   it("point tsc at every package the project's files import and at none of the project's code", () => {
-    const { tsconfig, packages } = tscFloorProject();
+    const { tsconfig } = tscFloorProject();
     const probe = readFileSync(join(tsconfig, '..', 'imports.ts'), 'utf8');
     const named = [...probe.matchAll(/import\("([^"]+)"\)/g)].map((match) => match[1]);
-    expect(named).toHaveLength(packages);
+    expect(new Set(named).size).toBe(named.length);
     // Imported by constructs, Lambda code, tests, the local runner and the bench.
     expect(named).toEqual(expect.arrayContaining(['cdktf', 'constructs', '@cdktf/provider-aws/lib/lambda-function', '@aws-sdk/lib-dynamodb', 'fast-check', 'dynalite', 'esbuild', 'fs']));
     expect(named.filter((name) => name.startsWith('.') || name === 'guarded-serverless-stack')).toEqual([]);

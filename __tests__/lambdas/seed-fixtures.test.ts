@@ -1,4 +1,4 @@
-import { execFile } from 'child_process';
+import { ChildProcess, execFile } from 'child_process';
 import { readFileSync } from 'fs';
 import { join, relative } from 'path';
 import * as ts from 'typescript';
@@ -63,7 +63,7 @@ interface LintMessage {
 /**
  * ESLint's messages per file, from its Node API with the repo's config.
  * In a child process: the config is an ES module, which jest's module system does not load.
- * Started when asked and awaited later, so it runs beside the compiler tests on a second core.
+ * Started when asked and awaited later, so it runs while the compiler tests build their programs.
  */
 function lint(files: readonly string[]): Promise<Record<string, LintMessage[]>> {
   const script = `
@@ -72,7 +72,7 @@ function lint(files: readonly string[]): Promise<Record<string, LintMessage[]>> 
       .lintFiles(JSON.parse(process.argv[1]))
       .then((results) => process.stdout.write(JSON.stringify(results.map((r) => [r.filePath, r.messages]))));`;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', script, JSON.stringify(files)], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, output, stderr) => {
+    lintChild = execFile(process.execPath, ['-e', script, JSON.stringify(files)], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, output, stderr) => {
       if (error) reject(new Error(`ESLint on the fixtures failed: ${error.message}\n${stderr}`));
       else resolve(Object.fromEntries((JSON.parse(output) as [string, LintMessage[]][]).map(([file, messages]) => [relative(ROOT, file), messages])));
     });
@@ -93,6 +93,9 @@ const FIXTURE_FILES = [
 
 /** The lint child, started by the first block that runs, so it works while the compiler tests do. */
 let linting: Promise<Record<string, LintMessage[]>> | undefined;
+let lintChild: ChildProcess | undefined;
+// Not awaited when a name filter runs the compiler tests alone: it is not left running.
+afterAll(() => lintChild?.kill());
 function startLinting(): Promise<Record<string, LintMessage[]>> {
   if (!linting) {
     linting = lint(FIXTURE_FILES);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 
@@ -16,8 +16,12 @@ function runTs(file: string, cacheDir: string): { status: number | null; stdout:
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 function workDir(): { dir: string; cache: string } {
   const dir = mkdtempSync(join(tmpdir(), 'ts-hook-'));
+  made.push(dir);
   return { dir, cache: join(dir, 'cache') };
 }
 
@@ -70,12 +74,27 @@ describe('the .ts loader of the app command', () => {
     expect(result.stderr).toContain(`${file}:5`);
   });
 
-  it('leaves JavaScript files to Node: tsx is not loaded', () => {
+  it('still runs the file when the cache cannot be written', () => {
+    const { dir } = workDir();
+    const file = join(dir, 'uncached.ts');
+    writeFileSync(file, "const answer: number = 42;\nconsole.log(answer);\n");
+    // A cache folder below a regular file cannot be created.
+    writeFileSync(join(dir, 'not-a-folder'), '');
+    const result = runTs(file, join(dir, 'not-a-folder', 'cache'));
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('42');
+  });
+
+  it('is the .ts handler, whatever Node installs for .ts itself, and leaves JavaScript files to Node: tsx is not loaded', () => {
     const { dir, cache } = workDir();
     const file = join(dir, 'probe.ts');
-    writeFileSync(file, `require(${JSON.stringify(require.resolve('cdktf'))});\n` + "console.log(Object.keys(require.cache).filter((f) => /[\\\\/]node_modules[\\\\/](tsx|es-module-lexer)[\\\\/]/.test(f)).length);\n");
+    writeFileSync(
+      file,
+      `require(${JSON.stringify(require.resolve('cdktf'))});\n` +
+        "console.log(require('module')._extensions['.ts'].name, Object.keys(require.cache).filter((f) => /[\\\\/]node_modules[\\\\/](tsx|es-module-lexer)[\\\\/]/.test(f)).length);\n",
+    );
     const result = runTs(file, cache);
     expect(result.stderr).toBe('');
-    expect(result.stdout.trim()).toBe('0');
+    expect(result.stdout.trim()).toBe('loadTypeScript 0');
   });
 });
