@@ -36,15 +36,21 @@ const path = require('path');
 const work = process.argv[2];
 const manifestPath = path.join(work, 'package.json');
 const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
-const swap = (section, from, to, version) => {
-  if (!manifest[section] || !(from in manifest[section])) throw new Error(`package.json ${section} has no ${from}`);
-  delete manifest[section][from];
-  manifest[section][to] = version;
+// Swapped wherever the package is listed: pinned in devDependencies, as a range in
+// peerDependencies (what consumers install; a cdktf peer left there would be installed beside cdktn).
+const SECTIONS = ['dependencies', 'devDependencies', 'peerDependencies'];
+const swap = (from, to, version, peerRange) => {
+  const found = SECTIONS.filter((section) => manifest[section] && from in manifest[section]);
+  if (found.length === 0) throw new Error(`package.json lists no ${from}`);
+  for (const section of found) {
+    delete manifest[section][from];
+    manifest[section][to] = section === 'peerDependencies' ? peerRange : version;
+  }
 };
-swap('dependencies', 'cdktf', 'cdktn', '0.24.0');
-swap('dependencies', '@cdktf/provider-aws', '@cdktn/provider-aws', '25.7.0');
-swap('devDependencies', 'cdktf-cli', 'cdktn-cli', '0.24.0');
-manifest.dependencies.constructs = '10.7.0';
+swap('cdktf', 'cdktn', '0.24.0', '^0.24.0');
+swap('@cdktf/provider-aws', '@cdktn/provider-aws', '25.7.0', '>=25.7.0 <26.0.0');
+swap('cdktf-cli', 'cdktn-cli', '0.24.0', '^0.24.0');
+swap('constructs', 'constructs', '10.7.0', '^10.7.0');
 manifest.scripts.synth = 'cdktn synth';
 fs.writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 fs.rmSync(path.join(work, 'package-lock.json'), { force: true });
@@ -52,13 +58,22 @@ fs.rmSync(path.join(work, 'package-lock.json'), { force: true });
 // Module specifiers: cdktf -> cdktn, @cdktf/provider-aws -> @cdktn/provider-aws.
 const IMPORTS = [
   [/(['"])cdktf(['"/])/g, '$1cdktn$2'],
-  [/(['"])@cdktf\/provider-aws\//g, '$1@cdktn/provider-aws/'],
+  [/(['"])@cdktf\/provider-aws(['"/])/g, '$1@cdktn/provider-aws$2'],
 ];
 // AWS provider 6: data.aws_region's `name` is deprecated for `region` (absent on 5.100.0, so
 // the main code keeps `name`); the one place that reads it, and the test that spells it out.
+// aws_api_gateway_account: provider 6 removed `reset_on_delete`; destroying the resource
+// now resets the account's setting, which 5.x did only with the flag. The flag goes, and the
+// tests that check it expect it absent.
 const REWRITES = {
   'constructs/internal/stack-context.ts': [[/new DataAwsRegion\(stack, REGION_ID\)\)\.name/, 'new DataAwsRegion(stack, REGION_ID)).region']],
   '__tests__/constructs/safe-bucket.test.ts': [[/data\.aws_region\.Region\.name/g, 'data.aws_region.Region.region']],
+  'constructs/api-gateway-account.ts': [[/\n\s*resetOnDelete: true,/, '']],
+  '__tests__/constructs/api-gateway-account.test.ts': [
+    [/data\.aws_region\.Region\.name/g, 'data.aws_region.Region.region'],
+    [/expect\(setting\.reset_on_delete\)\.toBe\(true\)/, 'expect(setting.reset_on_delete).toBeUndefined()'],
+  ],
+  '__tests__/integration/tap-stack.test.ts': [[/expect\.objectContaining\(\{ reset_on_delete: true \}\)/, 'expect.not.objectContaining({ reset_on_delete: expect.anything() })']],
 };
 let files = 0;
 const walk = (dir) => {
@@ -106,11 +121,18 @@ cd "$work"
 npx tsc --noEmit
 npx jest --ci __tests__/constructs __tests__/integration/tap-stack.test.ts
 npx cdktn synth
-# The synthesized stack must pin the AWS provider 6.x that @cdktn/provider-aws is generated for.
-aws_version="$(node -p 'require("./cdktf.out/stacks/TapStack/cdk.tf.json").terraform.required_providers.aws.version')"
-case "$aws_version" in
-  6.*) ;;
-  *) echo "check:cdktn: the synthesized stack pins hashicorp/aws $aws_version, expected 6.x" >&2; exit 1 ;;
-esac
+# Every synthesized stack must pin the AWS provider 6.x that @cdktn/provider-aws is generated for.
+node - > "$work/aws-version.txt" <<'JS'
+const { readdirSync, readFileSync } = require('fs');
+const stacks = readdirSync('cdktf.out/stacks');
+const pins = stacks.map((stack) => [stack, JSON.parse(readFileSync(`cdktf.out/stacks/${stack}/cdk.tf.json`, 'utf8')).terraform.required_providers.aws.version]);
+const wrong = pins.filter(([, version]) => !String(version).startsWith('6.'));
+if (stacks.length === 0 || wrong.length > 0) {
+  console.error(`check:cdktn: expected every stack to pin hashicorp/aws 6.x, got ${JSON.stringify(pins)}`);
+  process.exit(1);
+}
+console.log(`${pins[0][1]} in ${stacks.join(', ')}`);
+JS
+aws_version="$(cat "$work/aws-version.txt")"
 step "passed: cdktn $(node -p 'require("cdktn/package.json").version'), @cdktn/provider-aws $(node -p 'require("@cdktn/provider-aws/package.json").version') (hashicorp/aws $aws_version)."
 echo "Not run: terraform validate/plan of the swapped copy (no hashicorp/aws 6.x provider binary here)."
