@@ -62,9 +62,9 @@ const IMPORTS = [
 ];
 // AWS provider 6: data.aws_region's `name` is deprecated for `region` (absent on 5.100.0, so
 // the main code keeps `name`); the one place that reads it, and the test that spells it out.
-// aws_api_gateway_account: provider 6 removed `reset_on_delete`; destroying the resource
-// now resets the account's setting, which 5.x did only with the flag. The flag goes, and the
-// tests that check it expect it absent.
+// aws_api_gateway_account: provider 6's schema has no `reset_on_delete` (5.x's docs announce
+// that a later major version resets on destroy by default). The flag goes, and the tests that
+// check it expect it absent.
 const REWRITES = {
   'constructs/internal/stack-context.ts': [[/new DataAwsRegion\(stack, REGION_ID\)\)\.name/, 'new DataAwsRegion(stack, REGION_ID)).region']],
   '__tests__/constructs/safe-bucket.test.ts': [[/data\.aws_region\.Region\.name/g, 'data.aws_region.Region.region']],
