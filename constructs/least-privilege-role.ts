@@ -1,12 +1,13 @@
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { DefaultTokenResolver, ITerraformDependable, Lazy, StringConcat, Token, Tokenization } from 'cdktf';
+import { ITerraformDependable, Lazy, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { WILDCARD_RESOURCE_ACTIONS, isScopedExecuteApiArn } from './internal/iam';
 import { fitName, normaliseName, shortHash } from './internal/naming';
 import { ensureNameCollisionCheck } from './internal/name-collisions';
 import { NAME_KINDS, deriveNameFor } from './internal/name-rules';
+import { resolvedText } from './internal/synthesized';
 import { Rule, checkRules, throwIfViolations } from './internal/validation';
 
 /** One Allow statement. Grants are built from these; there is no Deny and no `*` action. */
@@ -214,7 +215,7 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
 
   public addToPrincipalPolicy(statement: PolicyStatement): void {
     // Rules read ARNs as they synthesize (`${aws_dynamodb_table.x.arn}/index/*`), so a wildcard after a reference is seen.
-    const asSynthesized = { ...statement, resources: statement.resources.map((r) => resolvedText(this, r)) };
+    const asSynthesized = { ...statement, resources: statement.resources.map((r) => synthesizedResource(this, r)) };
     throwIfViolations('LeastPrivilegeRole', this, checkRules(`statement ${statement.sid}`, asSynthesized, STATEMENT_RULES));
     const existing = this.statements.get(statement.sid);
     if (existing && !sameStatement(existing, statement)) {
@@ -243,10 +244,9 @@ export function inlinePolicyName(path: string): string {
   return readable.length > 0 ? `${readable}-${hash}` : `policy-${hash}`;
 }
 
-function resolvedText(scope: IConstruct, value: string): string {
-  return Token.isUnresolved(value)
-    ? String(Tokenization.resolve(value, { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }))
-    : value;
+/** A resource ARN as synth will write it; a literal stays as it is. */
+function synthesizedResource(scope: IConstruct, value: string): string {
+  return Token.isUnresolved(value) ? resolvedText(scope, value) : value;
 }
 
 function sameStatement(a: PolicyStatement, b: PolicyStatement): boolean {

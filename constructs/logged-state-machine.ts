@@ -1,6 +1,6 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
-import { DefaultTokenResolver, Fn, Op, Precondition, StringConcat, TerraformLocal, TerraformStack, Token, Tokenization } from 'cdktf';
+import { Fn, Op, Precondition, TerraformLocal, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ExistingRole, IGrantee, LeastPrivilegeRole, grantSid } from './least-privilege-role';
 import { UnreservedFunction } from './unreserved-function';
@@ -8,6 +8,7 @@ import { validateAsl } from './internal/asl-validation';
 import { LOG_DELIVERY_ACTIONS, XRAY_SAMPLING_ACTIONS, XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
 import { NAME_KINDS, NameRule, STATE_MACHINE_NAME_RULES, deriveNameFor, guardDeployTimeName, validateName } from './internal/name-rules';
+import { resolveForSynth, resolvedText } from './internal/synthesized';
 import { Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
 export { STATE_MACHINE_NAME_RULES };
@@ -212,10 +213,7 @@ export class LoggedStateMachine extends Construct implements IGrantee {
   constructor(scope: Construct, id: string, props: LoggedStateMachineProps) {
     super(scope, id);
     const stack = TerraformStack.of(this);
-    const resolvedDefinition: unknown = Tokenization.resolve(props.definition, {
-      scope: stack,
-      resolver: new DefaultTokenResolver(new StringConcat()),
-    });
+    const resolvedDefinition = resolveForSynth(stack, props.definition);
     throwIfViolations('LoggedStateMachine', this, [...validateLoggedStateMachineProps(props), ...validateDefinition(resolvedDefinition)]);
 
     const requestedName = props.stateMachineName ?? deriveNameFor(this, 'LoggedStateMachine', NAME_KINDS.stateMachine);
@@ -243,7 +241,7 @@ export class LoggedStateMachine extends Construct implements IGrantee {
     this.invokedFunctions = stack.node
       .findAll()
       .filter((c): c is UnreservedFunction => c instanceof UnreservedFunction)
-      .filter((fn) => [fn.functionArn, fn.functionName].some((ref) => definitionText.includes(resolveText(stack, ref))));
+      .filter((fn) => [fn.functionArn, fn.functionName].some((ref) => definitionText.includes(resolvedText(stack, ref))));
     for (const fn of this.invokedFunctions) {
       fn.grantInvoke(this.role);
     }
@@ -284,6 +282,3 @@ export class LoggedStateMachine extends Construct implements IGrantee {
   }
 }
 
-function resolveText(stack: TerraformStack, value: string): string {
-  return String(Tokenization.resolve(value, { scope: stack, resolver: new DefaultTokenResolver(new StringConcat()) }));
-}

@@ -1,18 +1,7 @@
 import { DataAwsServicequotasServiceQuota } from '@cdktf/provider-aws/lib/data-aws-servicequotas-service-quota';
-import {
-  Aspects,
-  DefaultTokenResolver,
-  IAspect,
-  Precondition,
-  StringConcat,
-  TerraformLocal,
-  TerraformProvider,
-  TerraformResource,
-  TerraformStack,
-  Token,
-  Tokenization,
-} from 'cdktf';
+import { Aspects, IAspect, Precondition, TerraformLocal, TerraformProvider, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { resolveForSynth, synthesizedArguments } from './synthesized';
 
 /** AWS keeps at least this much account concurrency unreserved; a reservation that eats into it fails. */
 export const MIN_UNRESERVED_CONCURRENCY = 100;
@@ -209,7 +198,7 @@ export class LambdaConcurrencyGuard extends Construct implements IAspect {
     const groups = new Map<string, ProviderGroup>();
     for (const resource of this.stack.node.findAll()) {
       if (!TerraformResource.isTerraformResource(resource) || resource.terraformResourceType !== LAMBDA_FUNCTION_TYPE) continue;
-      const config = this.synthesizedConfig(resource);
+      const config = synthesizedArguments(resource) ?? {};
       const key = typeof config.provider === 'string' ? config.provider : 'aws';
       const group = groups.get(key) ?? { key, provider: resource.provider, reservations: [], problems: [] };
       groups.set(key, group);
@@ -316,11 +305,6 @@ export class LambdaConcurrencyGuard extends Construct implements IAspect {
     resource.lifecycle = { ...resource.lifecycle, precondition: next.length > 0 ? next : undefined };
   }
 
-  private synthesizedConfig(resource: TerraformResource): Record<string, unknown> {
-    const synthesized = resource.toTerraform() as { resource: Record<string, Record<string, Record<string, unknown>>> };
-    return synthesized.resource[resource.terraformResourceType][resource.friendlyUniqueId];
-  }
-
   /** A reservation, an error message for a value Lambda refuses, or undefined when none is set. */
   private readReservation(resource: TerraformResource, raw: unknown): ReadReservation | string | undefined {
     if (raw === undefined || raw === null) return undefined;
@@ -342,7 +326,7 @@ export class LambdaConcurrencyGuard extends Construct implements IAspect {
   }
 
   private resolve(value: unknown): unknown {
-    return Tokenization.resolve(value, { scope: this.stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
+    return resolveForSynth(this.stack, value);
   }
 }
 

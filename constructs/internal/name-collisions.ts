@@ -1,17 +1,8 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import {
-  DefaultTokenResolver,
-  StringConcat,
-  TerraformElement,
-  TerraformLocal,
-  TerraformProvider,
-  TerraformResource,
-  TerraformStack,
-  Token,
-  Tokenization,
-} from 'cdktf';
+import { TerraformElement, TerraformLocal, TerraformProvider, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { NAME_KINDS, NameKind, NameScope } from './name-rules';
+import { resolvedText, synthesizedArguments } from './synthesized';
 
 /**
  * Physical-name collisions across the whole app, checked on the final
@@ -113,10 +104,6 @@ export function formatCollision(collision: NameCollision): string {
 
 const KINDS_BY_TYPE = new Map<string, NameKind>(Object.values(NAME_KINDS).map((kind) => [kind.terraformType, kind]));
 
-function resolveText(stack: TerraformStack, value: unknown): string {
-  return String(Tokenization.resolve(value, { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }));
-}
-
 function literal(value: string | undefined): string | undefined {
   return value !== undefined && !Token.isUnresolved(value) ? value : undefined;
 }
@@ -142,15 +129,14 @@ export function physicalNamesIn(root: IConstruct): PhysicalName[] {
     const locals = new Map<string, string>();
     for (const local of elements.filter((e): e is TerraformLocal => e instanceof TerraformLocal)) {
       const synthesized = local.toTerraform() as { locals: Record<string, unknown> };
-      locals.set(local.friendlyUniqueId, resolveText(stack, synthesized.locals[local.friendlyUniqueId]));
+      locals.set(local.friendlyUniqueId, resolvedText(stack, synthesized.locals[local.friendlyUniqueId]));
     }
     for (const resource of elements.filter((e): e is TerraformResource => TerraformResource.isTerraformResource(e))) {
       const kind = KINDS_BY_TYPE.get(resource.terraformResourceType);
       if (!kind) continue;
-      const synthesized = resource.toTerraform() as { resource?: Record<string, Record<string, Record<string, unknown> | undefined> | undefined> };
-      const raw = synthesized.resource?.[resource.terraformResourceType]?.[resource.friendlyUniqueId]?.[kind.nameAttribute];
+      const raw = synthesizedArguments(resource)?.[kind.nameAttribute];
       if (raw === undefined || raw === null) continue; // no name: Terraform generates a unique one
-      const template = resolveText(stack, raw)
+      const template = resolvedText(stack, raw)
         .replace(/\$\{local\.([A-Za-z0-9_-]+)\}/g, (match, id: string) => locals.get(id) ?? match)
         .replace(/\$\{data\.aws_caller_identity\.[A-Za-z0-9_-]+\.account_id\}/g, ACCOUNT)
         .replace(/\$\{data\.aws_region\.[A-Za-z0-9_-]+\.(?:name|region)\}/g, REGION);
