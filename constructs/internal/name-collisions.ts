@@ -108,9 +108,8 @@ function literal(value: string | undefined): string | undefined {
   return value !== undefined && !Token.isUnresolved(value) ? value : undefined;
 }
 
-/** The account and region a resource deploys to, when its provider states them as literals. */
-function providerTarget(resource: TerraformResource, stack: TerraformStack): { account?: string; region?: string } {
-  const providers = stack.node.findAll().filter((c): c is AwsProvider => c instanceof AwsProvider);
+/** The account and region a resource deploys to, when its provider (else the stack's default AWS provider) states them as literals. */
+function providerTarget(resource: TerraformResource, providers: readonly AwsProvider[]): { account?: string; region?: string } {
   const provider: TerraformProvider | undefined = resource.provider ?? providers.find((p) => p.alias === undefined) ?? providers[0];
   if (!(provider instanceof AwsProvider)) return {};
   const allowed = provider.allowedAccountIds;
@@ -126,6 +125,7 @@ export function physicalNamesIn(root: IConstruct): PhysicalName[] {
   const stacks = root.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
   for (const stack of stacks) {
     const elements = stack.node.findAll().filter((c): c is TerraformElement => c instanceof TerraformElement && TerraformStack.of(c) === stack);
+    const providers = elements.filter((e): e is AwsProvider => e instanceof AwsProvider);
     const locals = new Map<string, string>();
     for (const local of elements.filter((e): e is TerraformLocal => e instanceof TerraformLocal)) {
       const synthesized = local.toTerraform() as { locals: Record<string, unknown> };
@@ -140,7 +140,7 @@ export function physicalNamesIn(root: IConstruct): PhysicalName[] {
         .replace(/\$\{local\.([A-Za-z0-9_-]+)\}/g, (match, id: string) => locals.get(id) ?? match)
         .replace(/\$\{data\.aws_caller_identity\.[A-Za-z0-9_-]+\.account_id\}/g, ACCOUNT)
         .replace(/\$\{data\.aws_region\.[A-Za-z0-9_-]+\.(?:name|region)\}/g, REGION);
-      names.push({ path: resource.node.path, kind, stackPath: stack.node.path, template, ...providerTarget(resource, stack) });
+      names.push({ path: resource.node.path, kind, stackPath: stack.node.path, template, ...providerTarget(resource, providers) });
     }
   }
   return names;
