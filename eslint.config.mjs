@@ -1,63 +1,20 @@
 // @ts-check
 // The lint gate (`npm run lint`, first step of `npm test`): typescript-eslint's
 // recommended type-aware rules everywhere, plus the rules that keep Lambda code
-// on the typed table client (seed failure 4) and away from cdktf.
+// on the typed table client (seed failure 4) and away from cdktf: the package's
+// shareable config (constructs/eslint/index.cjs), used here as consumers use it.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { lambdaLint } from './constructs/eslint/index.cjs';
 
 /** Lambda sources, and the fixtures that show what the Lambda rules refuse (linted only by their test). */
 export const LAMBDA_FILES = ['lambdas/**/*.ts', '__tests__/fixtures/lambdas/**/*.ts'];
-/** The one module that may use the DynamoDB SDK, and the one that builds its client. */
-export const DYNAMODB_ACCESS_FILES = ['lambdas/shared/table-client.ts', 'lambdas/shared/dynamo.ts'];
-
-const USE_TABLE_CLIENT =
-  'Lambda code reaches DynamoDB only through the typed table client (lambdas/shared/table-client.ts, via job-store.ts): ' +
-  'its keys are typed from the key schema, so a key spelled differently from the table does not compile.';
-const NO_CDKTF =
-  'Lambda code is bundled into the functions: it must not import cdktf or the constructs. ' +
-  'Key names come from the schema module (constructs/key-schema.ts, through lambdas/shared/jobs-schema.ts).';
-
-/** no-restricted-imports for Lambda code; `dynamodb: true` for the modules allowed to use the SDK. */
-function lambdaImportRules({ dynamodb }) {
-  return [
-    'error',
-    {
-      paths: [
-        { name: 'cdktf', message: NO_CDKTF },
-        { name: 'constructs', message: NO_CDKTF },
-      ],
-      patterns: [
-        { group: ['@cdktf/*', 'cdktf/*', 'constructs/*'], message: NO_CDKTF },
-        // Relative imports of this repo's constructs/ folder, except the key schema module.
-        { regex: '(^|/)constructs/(?!key-schema$)', message: NO_CDKTF },
-        // @aws-sdk/lib-dynamodb, @aws-sdk/client-dynamodb, @aws-sdk/util-dynamodb and their subpaths.
-        ...(dynamodb ? [] : [{ group: ['@aws-sdk/*-dynamodb', '@aws-sdk/*-dynamodb/*'], message: USE_TABLE_CLIENT }]),
-      ],
-    },
-  ];
-}
-
-/** The request shapes of the DynamoDB API, written out by hand: only the table client builds them. */
-const RAW_REQUEST_SYNTAX = [
-  {
-    selector: 'ObjectExpression > Property[key.name=/^(Key|Keys|Item|ExpressionAttributeNames|ExclusiveStartKey)$/]',
-    message: `A literal DynamoDB request object (Key/Item/ExpressionAttributeNames). ${USE_TABLE_CLIENT}`,
-  },
-  {
-    selector: 'ObjectExpression > Property[key.value=/^(Key|Keys|Item|ExpressionAttributeNames|ExclusiveStartKey)$/]',
-    message: `A literal DynamoDB request object (Key/Item/ExpressionAttributeNames). ${USE_TABLE_CLIENT}`,
-  },
-  {
-    selector: 'ImportExpression[source.value=/^@aws-sdk\\u002F[a-z-]*dynamodb/], CallExpression[callee.name="require"][arguments.0.value=/^@aws-sdk\\u002F[a-z-]*dynamodb/]',
-    message: USE_TABLE_CLIENT,
-  },
-  {
-    selector: 'ImportExpression[source.value=/^(cdktf|constructs|@cdktf)/], CallExpression[callee.name="require"][arguments.0.value=/^(cdktf|constructs|@cdktf)/]',
-    message: NO_CDKTF,
-  },
-];
+/** The typed table client, bundled into the Lambdas too: the one place that may use the DynamoDB SDK. */
+export const TABLE_CLIENT_FILES = ['constructs/table-client/**/*.ts'];
+/** Relative imports of this repo's constructs/ folder, except the two modules Lambda code may load (they load no cdktf). */
+const REPO_CONSTRUCTS = '(^|/)constructs(/(?!(key-schema|table-client)(/|$))|/?$)';
 
 export default defineConfig(
   {
@@ -116,18 +73,6 @@ export default defineConfig(
     files: ['**/*.mjs'],
     languageOptions: { sourceType: 'module' },
   },
-  {
-    files: LAMBDA_FILES,
-    rules: {
-      'no-restricted-imports': lambdaImportRules({ dynamodb: false }),
-      'no-restricted-syntax': ['error', ...RAW_REQUEST_SYNTAX],
-    },
-  },
-  {
-    files: DYNAMODB_ACCESS_FILES,
-    rules: {
-      'no-restricted-imports': lambdaImportRules({ dynamodb: true }),
-      'no-restricted-syntax': ['error', ...RAW_REQUEST_SYNTAX.slice(3)],
-    },
-  },
+  // The Lambda rules as the package ships them (guarded-serverless-stack/eslint).
+  lambdaLint({ files: LAMBDA_FILES, tableClientFiles: TABLE_CLIENT_FILES, loadsCdktf: [REPO_CONSTRUCTS] }),
 );

@@ -2,8 +2,9 @@
  * DynamoDB key schemas declared once, as typed data. This module imports
  * nothing from cdktf: the table construct builds the table from a schema, and
  * Lambda code imports the same schema, through the typed table client
- * (lambdas/shared/table-client.ts), for every key it reads or writes. A key
- * spelled differently in code and table (seed failure 4) does not compile.
+ * (table-client/, the package's `guarded-serverless-stack/table-client`), for
+ * every key it reads or writes. A key spelled differently in code and table
+ * (seed failure 4) does not compile.
  */
 
 export type KeyAttributeType = 'S' | 'N' | 'B';

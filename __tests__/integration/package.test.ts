@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, symlinkSync } from 'fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
-import { join, resolve } from 'path';
+import { dirname, join, resolve } from 'path';
 
 // The constructs as another team gets them: `npm pack`, installed into a fresh consumer
 // project (offline: the tarball is unpacked as npm would, and every other package is
@@ -29,6 +29,7 @@ describe(`the ${PACKAGE.name} package`, () => {
   const consumer = join(work, 'consumer');
   let packedFiles: string[] = [];
   let compiledFiles = '';
+  let installed = '';
 
   beforeAll(() => {
     mustRun(BIN('tsc'), ['-p', 'tsconfig.build.json'], REPO);
@@ -36,7 +37,7 @@ describe(`the ${PACKAGE.name} package`, () => {
     packedFiles = packed.files.map((file: { path: string }) => file.path);
 
     cpSync(join(REPO, '__tests__', 'fixtures', 'consumer'), consumer, { recursive: true });
-    const installed = join(consumer, 'node_modules', PACKAGE.name);
+    installed = join(consumer, 'node_modules', PACKAGE.name);
     mkdirSync(installed, { recursive: true });
     mustRun('tar', ['-xzf', join(work, packed.filename), '-C', installed, '--strip-components=1'], work);
     for (const entry of readdirSync(join(REPO, 'node_modules'))) {
@@ -48,8 +49,20 @@ describe(`the ${PACKAGE.name} package`, () => {
   });
 
   it('ships the built library, its declarations, README and CHANGELOG, and nothing else', () => {
-    expect(packedFiles).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts']));
-    expect(packedFiles.filter((file) => !/^(package\.json|README\.md|CHANGELOG\.md|dist\/.+\.(js|d\.ts))$/.test(file))).toEqual([]);
+    expect(packedFiles).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'CHANGELOG.md',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/table-client/index.js',
+        'dist/table-client/index.d.ts',
+        'dist/eslint/index.cjs',
+        'dist/eslint/index.d.cts',
+      ]),
+    );
+    expect(packedFiles.filter((file) => !/^(package\.json|README\.md|CHANGELOG\.md|dist\/.+\.(c?js|d\.c?ts))$/.test(file))).toEqual([]);
   });
 
   it('declares cdktf, constructs and the AWS provider as peers, so a consumer never holds two copies of cdktf', () => {
@@ -65,6 +78,62 @@ describe(`the ${PACKAGE.name} package`, () => {
   it('type-checks a consumer against the shipped declarations, resolved through the exports map', () => {
     expect(compiledFiles).toContain(`/node_modules/${PACKAGE.name}/dist/index.d.ts`);
     expect(compiledFiles).not.toContain(`${REPO}/constructs/`);
+  });
+
+  describe('the table client, guarded-serverless-stack/table-client', () => {
+    it('needs only the AWS SDK at run time: its built files require @aws-sdk/client-dynamodb and @aws-sdk/lib-dynamodb, both optional peers, and nothing else', () => {
+      expect(PACKAGE.exports['./table-client']).toEqual({ types: './dist/table-client/index.d.ts', default: './dist/table-client/index.js' });
+      const bare = new Set<string>();
+      const seen = new Set<string>();
+      const visit = (file: string) => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
+          if (!specifier.startsWith('.')) bare.add(specifier);
+          else visit(existsSync(`${resolve(dirname(file), specifier)}.js`) ? `${resolve(dirname(file), specifier)}.js` : join(resolve(dirname(file), specifier), 'index.js'));
+        }
+      };
+      visit(join(installed, 'dist', 'table-client', 'index.js'));
+      expect([...seen].map((file) => file.slice(installed.length + 1)).sort()).toEqual([
+        'dist/key-schema.js',
+        'dist/table-client/document-client.js',
+        'dist/table-client/index.js',
+        'dist/table-client/table-client.js',
+      ]);
+      expect([...bare].sort()).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']);
+      for (const sdk of bare) {
+        expect(PACKAGE.peerDependencies[sdk]).toMatch(/^\^3\./);
+        expect(PACKAGE.peerDependenciesMeta[sdk]).toEqual({ optional: true });
+      }
+    });
+
+    it('loads and serves a request with cdktf, constructs and the package\'s own dependencies unresolvable, while the main entry cannot', () => {
+      const script = `
+        const Module = require('module');
+        const resolveFilename = Module._resolveFilename;
+        Module._resolveFilename = function (request, ...rest) {
+          if (/^(cdktf|constructs|@cdktf\\/|esbuild|acorn|fflate|asl-validator)(\\/|$)/.test(request)) {
+            throw Object.assign(new Error('blocked: ' + request), { code: 'MODULE_NOT_FOUND' });
+          }
+          return resolveFilename.call(this, request, ...rest);
+        };
+        const { TableClient, defineKeySchema } = require('${PACKAGE.name}/table-client');
+        const schema = defineKeySchema({ primary: { partitionKey: { name: 'PK', type: 'S' } } });
+        const sent = [];
+        const documents = { send: async (command) => (sent.push(command.input), { Item: { PK: 'ORDER#1', status: 'NEW' } }) };
+        new TableClient(schema, 'orders', documents).get({ PK: 'ORDER#1' }).then((item) => {
+          let main = 'loaded';
+          try { require('${PACKAGE.name}'); } catch (error) { main = error.message; }
+          console.log(JSON.stringify({ item, sent, main, loaded: Object.keys(require.cache) }));
+        });`;
+      const result = JSON.parse(mustRun(process.execPath, ['-e', script], consumer));
+      expect(result.item).toEqual({ PK: 'ORDER#1', status: 'NEW' });
+      expect(result.sent).toEqual([{ TableName: 'orders', Key: { PK: 'ORDER#1' } }]);
+      expect(result.main).toMatch(/^blocked: (cdktf|constructs|@cdktf\/|esbuild|acorn|fflate|asl-validator)/);
+      const ownFiles = result.loaded.filter((file: string) => file.includes(`/node_modules/${PACKAGE.name}/`)).map((file: string) => file.slice(installed.length + 1));
+      expect(ownFiles.sort()).toEqual(['dist/key-schema.js', 'dist/table-client/document-client.js', 'dist/table-client/index.js', 'dist/table-client/table-client.js']);
+      expect(result.loaded.filter((file: string) => /\/node_modules\/(cdktf|constructs|@cdktf|esbuild|acorn|fflate|asl-validator)\//.test(file))).toEqual([]);
+    });
   });
 
   it('synthesizes the four guard constructs imported from the package name', () => {

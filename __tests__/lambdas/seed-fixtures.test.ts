@@ -8,7 +8,8 @@ import * as ts from 'typescript';
  * repo's own gates: the fixtures in __tests__/fixtures/lambdas are Lambda
  * files (tsconfig.json leaves them out and eslint.config.mjs ignores them, so
  * the repo itself stays clean); this test compiles them with tsconfig.json's
- * options and lints them with eslint.config.mjs, and asserts the exact diagnostics.
+ * options and lints them with eslint.config.mjs (whose Lambda rules are the
+ * package's shipped config, constructs/eslint/index.cjs), and asserts the exact diagnostics.
  */
 jest.setTimeout(240_000);
 
@@ -89,6 +90,9 @@ const FIXTURE_FILES = [
   'keys-only-projection.ts',
   'imports-cdktf.ts',
   'any-escape.ts',
+  'sdk-through-node-modules.ts',
+  'request-assigned-after.ts',
+  'ordinary-code.ts',
 ].map(fixture);
 
 /** The lint child, started by the first block that runs, so it works while the compiler tests do. */
@@ -117,6 +121,12 @@ describe('the compiler (tsc with tsconfig.json)', () => {
 
   it('passes a key cast to any (lint catches it, below)', () => {
     expect(errors['__tests__/fixtures/lambdas/any-escape.ts']).toEqual([]);
+  });
+
+  it('passes the SDK loaded through paths into node_modules, and a raw request assigned field by field (lint catches both, below)', () => {
+    expect(errors['__tests__/fixtures/lambdas/sdk-through-node-modules.ts']).toEqual([]);
+    expect(errors['__tests__/fixtures/lambdas/request-assigned-after.ts']).toEqual([]);
+    expect(errors['__tests__/fixtures/lambdas/ordinary-code.ts']).toEqual([]);
   });
 
   it('refuses PK/SK through the table client against the pk/sk jobs table', () => {
@@ -176,15 +186,45 @@ describe('the lint gate (eslint.config.mjs)', () => {
 
   it('refuses the seed code written with the raw SDK: the import, and each literal Key, Item and ExpressionAttributeNames', () => {
     expect(errors['__tests__/fixtures/lambdas/seed-raw-sdk.ts']).toEqual([
-      '3:1 no-restricted-imports',
-      '7:82 no-restricted-syntax',
-      '11:7 no-restricted-syntax',
-      '13:7 no-restricted-syntax',
+      '3:1 guarded/lambda-imports',
+      '7:91 guarded/no-raw-dynamodb-request',
+      '11:7 guarded/no-raw-dynamodb-request',
+      '13:7 guarded/no-raw-dynamodb-request',
     ]);
   });
 
-  it('refuses Lambda code importing cdktf or a construct other than the key schema', () => {
-    expect(errors['__tests__/fixtures/lambdas/imports-cdktf.ts']).toEqual(['2:1 no-restricted-imports', '3:1 no-restricted-imports']);
+  it('refuses Lambda code importing cdktf or a construct other than the key schema and the table client', () => {
+    expect(errors['__tests__/fixtures/lambdas/imports-cdktf.ts']).toEqual(['2:1 guarded/lambda-imports', '3:1 guarded/lambda-imports']);
+  });
+
+  it('refuses the SDK and cdktf loaded through a path into node_modules (import, import-equals, import(), require) and a module named at run time', () => {
+    expect(errors['__tests__/fixtures/lambdas/sdk-through-node-modules.ts']).toEqual([
+      '3:1 guarded/lambda-imports',
+      '4:1 guarded/lambda-imports',
+      '4:16 @typescript-eslint/no-require-imports',
+      '7:33 guarded/lambda-imports',
+      '8:30 guarded/lambda-imports',
+      '8:30 @typescript-eslint/no-require-imports',
+      '10:29 guarded/lambda-imports',
+      '10:29 @typescript-eslint/no-require-imports',
+    ]);
+  });
+
+  it('refuses a raw request assigned after it was made: .Key =, [\'Item\'] =, a key attribute set through the chain, Object.assign, defineProperty, Reflect.set', () => {
+    expect(errors['__tests__/fixtures/lambdas/request-assigned-after.ts']).toEqual([
+      '3:1 guarded/lambda-imports',
+      '7:3 guarded/no-raw-dynamodb-request',
+      '9:3 guarded/no-raw-dynamodb-request',
+      '10:3 guarded/no-raw-dynamodb-request',
+      '11:3 guarded/no-raw-dynamodb-request',
+      '12:77 guarded/no-raw-dynamodb-request',
+      '13:3 guarded/no-raw-dynamodb-request',
+      '14:3 guarded/no-raw-dynamodb-request',
+    ]);
+  });
+
+  it('leaves ordinary Lambda code alone: other SDK clients, Node modules, the table client, lazy sibling imports, look-alike properties', () => {
+    expect(errors['__tests__/fixtures/lambdas/ordinary-code.ts']).toEqual([]);
   });
 
   it('refuses a key cast to any in Lambda code', () => {
@@ -200,15 +240,30 @@ describe('the lint gate (eslint.config.mjs)', () => {
   it('says what to use instead', () => {
     const [importMessage, ...syntaxMessages] = messages['__tests__/fixtures/lambdas/seed-raw-sdk.ts'].map((m) => m.message);
     expect(importMessage).toBe(
-      "'@aws-sdk/lib-dynamodb' import is restricted from being used by a pattern. Lambda code reaches DynamoDB only through the typed table client " +
-        '(lambdas/shared/table-client.ts, via job-store.ts): its keys are typed from the key schema, so a key spelled differently from the table does not compile.',
+      "'@aws-sdk/lib-dynamodb' loads the DynamoDB SDK. Lambda code reaches DynamoDB only through the typed table client " +
+        '(guarded-serverless-stack/table-client): its keys are typed from the key schema the table is built from, so a key spelled differently from the table does not compile.',
     );
     for (const message of syntaxMessages) {
-      expect(message).toMatch(/^A literal DynamoDB request object \(Key\/Item\/ExpressionAttributeNames\)\. Lambda code reaches DynamoDB only through the typed table client/);
+      expect(message).toMatch(/^'(Key|Item|ExpressionAttributeNames)' in an object literal is a DynamoDB request written by hand\. Lambda code reaches DynamoDB only through the typed table client/);
     }
+    const noCdktf =
+      'Lambda code is bundled into the function: it must not load cdktf, constructs or the construct library. ' +
+      'Import the key schema helpers and the table client from guarded-serverless-stack/table-client.';
     expect(messages['__tests__/fixtures/lambdas/imports-cdktf.ts'].map((m) => m.message)).toEqual([
-      "'cdktf' import is restricted from being used. Lambda code is bundled into the functions: it must not import cdktf or the constructs. Key names come from the schema module (constructs/key-schema.ts, through lambdas/shared/jobs-schema.ts).",
-      "'../../../constructs/consistent-table' import is restricted from being used by a pattern. Lambda code is bundled into the functions: it must not import cdktf or the constructs. Key names come from the schema module (constructs/key-schema.ts, through lambdas/shared/jobs-schema.ts).",
+      `'cdktf' loads cdktf. ${noCdktf}`,
+      `'../../../constructs/consistent-table' loads cdktf. ${noCdktf}`,
+    ]);
+    const ours = (file: string) => messages[`__tests__/fixtures/lambdas/${file}`].filter((m) => m.ruleId?.startsWith('guarded/')).map((m) => m.message);
+    expect(ours('sdk-through-node-modules.ts')).toEqual([
+      expect.stringMatching(/^'\.\.\/\.\.\/\.\.\/node_modules\/@aws-sdk\/lib-dynamodb' loads the DynamoDB SDK, through a path into node_modules\. Lambda code reaches DynamoDB only through/),
+      `'../../../node_modules/cdktf' loads cdktf, through a path into node_modules. ${noCdktf}`,
+      expect.stringMatching(/^'\.\.\/\.\.\/\.\.\/node_modules\/@aws-sdk\/client-dynamodb' loads the DynamoDB SDK, through a path into node_modules\./),
+      expect.stringMatching(/^'\.\.\\\.\.\\\.\.\\node_modules\\@aws-sdk\\lib-dynamodb' loads the DynamoDB SDK, through a path into node_modules\./),
+      'A module loaded by a computed name cannot be checked: load modules by a literal name.',
+    ]);
+    expect(ours('request-assigned-after.ts').slice(1, 3)).toEqual([
+      expect.stringMatching(/^'Key' assigned into an object is a DynamoDB request written by hand\. Lambda code reaches DynamoDB only through the typed table client/),
+      expect.stringMatching(/^'Item' assigned into an object is a DynamoDB request written by hand\./),
     ]);
   });
 });

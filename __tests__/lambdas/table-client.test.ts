@@ -2,8 +2,7 @@ import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamo
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConsistentTable } from '../../constructs/consistent-table';
 import { defineKeySchema, pageKeyNamesOf } from '../../constructs/key-schema';
-import { MARSHALLING } from '../../lambdas/shared/dynamo';
-import { TableClient } from '../../lambdas/shared/table-client';
+import { MARSHALLING, TableClient } from '../../constructs/table-client';
 import { createTableInput } from '../../local/table';
 import { LocalDynamo, startDynalite } from '../helpers/dynalite';
 import { newStack, onlyResource, synth } from '../helpers/stacks';

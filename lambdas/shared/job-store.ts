@@ -15,7 +15,7 @@ import {
   statusIndexKey,
   statusPartition,
 } from './jobs-schema';
-import { Page, TableClient } from './table-client';
+import { Page, TableClient } from '../../constructs/table-client';
 import { ProjectedItemOf } from '../../constructs/key-schema';
 
 /**

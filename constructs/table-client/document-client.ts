@@ -14,9 +14,16 @@ export const MARSHALLING: TranslateConfig = {
   unmarshallOptions: { wrapNumbers: false },
 };
 
+let shared: DynamoDBDocumentClient | undefined;
+
 /**
- * One client per container, created at cold start. Endpoint and region come
- * from the SDK's own settings (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB), so a
- * local run can point it at dynalite without code changes.
+ * The document client a {@link TableClient} uses unless given one: one per
+ * container, made on first use (so importing the module costs nothing) and
+ * reused by every later invocation. Endpoint and region come from the SDK's own
+ * settings (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB), so a local run can point it
+ * at dynalite without code changes.
  */
-export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), MARSHALLING);
+export function defaultDocumentClient(): DynamoDBDocumentClient {
+  shared ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), MARSHALLING);
+  return shared;
+}

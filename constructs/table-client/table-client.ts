@@ -14,12 +14,12 @@ import {
   SortValueOf,
   TableKeySchema,
   keyPairOf,
-} from '../../constructs/key-schema';
-import { documentClient } from './dynamo';
+} from '../key-schema';
+import { defaultDocumentClient } from './document-client';
 
 /**
- * The only way Lambda code reaches DynamoDB (a lint rule refuses the SDK's
- * commands anywhere else). Every key it accepts is typed from the key schema
+ * The only way Lambda code reaches DynamoDB (the shipped lint rules refuse the
+ * SDK's commands anywhere else). Every key it accepts is typed from the key schema
  * the table is built from, so a key spelled `PK` against a `pk` table, or one
  * with a missing or extra attribute, does not compile; and every expression
  * attribute name is written here, from the schema, never by a caller.
@@ -114,7 +114,7 @@ export class TableClient<S extends TableKeySchema, A extends object = Record<str
   constructor(
     public readonly schema: S,
     public readonly tableName: string,
-    private readonly documents: DynamoDBDocumentClient = documentClient,
+    private readonly documents: DynamoDBDocumentClient = defaultDocumentClient(),
   ) {}
 
   /** A client for another kind of item in the same table. */
