@@ -2,6 +2,7 @@ import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { Construct } from 'constructs';
 import { IndexProjection, KeyAttribute, TableKeySchema, confusableForm, distinctKeyAttributes, keyAttributesOf } from './key-schema';
 import { IGrantee, grantSid } from './least-privilege-role';
+import { checkKeyNamesOfGrantedCode } from './internal/bundle-key-names';
 import { INDEX_NAME_RULES, NAME_KINDS, TABLE_NAME_RULES, deriveNameFor, validateName } from './internal/name-rules';
 import { ensureNameCollisionCheck } from './internal/name-collisions';
 import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
@@ -254,7 +255,11 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
     this.grantResources = [this.tableArn, ...indexNames.map((name) => `${this.tableArn}/index/${name}`)];
   }
 
-  /** Grants exactly `actions` on the table and its indexes. */
+  /**
+   * Grants exactly `actions` on the table and its indexes. When `grantee` is a
+   * function built from a bundle (or its role), the bundle is checked at synth
+   * for key names spelled differently from this table's schema (`PK` for `pk`).
+   */
   public grant(grantee: IGrantee, ...actions: TableAction[]): void {
     const known: readonly string[] = [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS];
     const unknown = actions.filter((action) => !known.includes(action));
@@ -266,6 +271,7 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
     const granted = [...new Set(actions)].sort();
     const sid = grantSid(granted.map((a) => a.replace('dynamodb:', '')).join(''), this);
     grantee.addToPrincipalPolicy({ sid, actions: granted, resources: this.grantResources });
+    checkKeyNamesOfGrantedCode(this, grantee);
     if (this.kmsKeyArn !== undefined) {
       grantee.addToPrincipalPolicy({ sid: grantSid('UseKey', this), actions: [...TABLE_KMS_ACTIONS], resources: [this.kmsKeyArn] });
     }

@@ -1,0 +1,106 @@
+import { Testing } from 'cdktf';
+import { ConsistentTable } from '../../../constructs/consistent-table';
+import { bundleKeySpellingViolations } from '../../../constructs/internal/bundle-key-names';
+import { defineKeySchema } from '../../../constructs/key-schema';
+import { LeastPrivilegeRole } from '../../../constructs/least-privilege-role';
+import { SafeBucket } from '../../../constructs/safe-bucket';
+import { UnreservedFunction } from '../../../constructs/unreserved-function';
+import { ECHO_ENTRY, errorOf, newStack } from '../../helpers/stacks';
+
+// Seed failure 4 in shipped code: a table keyed `PK` (allowed through keyNamePattern) granted to a function
+// whose bundle writes `Key: { pk }` is refused at synth, on the final tree; exact spellings pass.
+jest.setTimeout(60_000);
+
+const UPPERCASE_KEYS = '^[A-Z][A-Z0-9_]*$';
+const upperSchema = defineKeySchema({ primary: { partitionKey: { name: 'PK', type: 'S' }, sortKey: { name: 'SK', type: 'S' } } });
+const lowerSchema = defineKeySchema({ primary: { partitionKey: { name: 'pk', type: 'S' } } });
+/** Raw SDK, `Key: { pk: event.id }`: the seed's way. */
+const SEED_ENTRY = '__tests__/fixtures/sdk-handler.ts';
+/** The table client with a `PK`/`SK` schema: `PK` and `SK` spelled exactly, plus words that merely contain them. */
+const CLIENT_ENTRY = '__tests__/fixtures/table-client-handler.ts';
+
+function app(entry: string) {
+  const { stack } = newStack('TapStack');
+  const codeBucket = new SafeBucket(stack, 'Code');
+  const fn = new UnreservedFunction(stack, 'Reader', { entry, codeBucket });
+  const upper = new ConsistentTable(stack, 'Orders', { schema: upperSchema, keyNamePattern: UPPERCASE_KEYS, deletionProtection: false });
+  const lower = new ConsistentTable(stack, 'Events', { schema: lowerSchema, deletionProtection: false });
+  return { stack, fn, upper, lower, synth: () => Testing.synth(stack, true) };
+}
+
+describe('the bundle check at synth', () => {
+  it("refuses the seed's bundle (pk) granted a PK table, naming both spellings, both construct paths and the fix", () => {
+    const { fn, upper, synth } = app(SEED_ENTRY);
+    upper.grantReadData(fn);
+    const message = errorOf(synth);
+    expect(message).toContain("UnreservedFunction at 'TapStack/Reader' has 1 problem:");
+    expect(message).toContain('[table-keys/bundle-spelling] key name in the deployed code "pk" must be spelled as the key schema of the table it is granted spells it: "PK" (ConsistentTable \'TapStack/Orders\')');
+    expect(message).toMatch(/so every read and write with "pk" fails or misses \(line \d+ of \/.+\/index\.js\)/);
+    expect(message).toContain('Fix: build keys with the table client typed from that schema (guarded-serverless-stack/table-client)');
+  });
+
+  it('accepts the same bundle granted a pk table', () => {
+    const { fn, lower, synth } = app(SEED_ENTRY);
+    lower.grantReadWriteData(fn);
+    expect(synth).not.toThrow();
+  });
+
+  it('accepts a bundle spelling PK and SK exactly through the table client, beside words that merely contain them, and refuses it against a pk table', () => {
+    const accepted = app(CLIENT_ENTRY);
+    accepted.upper.grantReadData(accepted.fn);
+    expect(accepted.synth).not.toThrow();
+
+    const refused = app(CLIENT_ENTRY);
+    refused.lower.grant(refused.fn, 'dynamodb:GetItem');
+    expect(errorOf(refused.synth)).toContain('"PK" must be spelled as the key schema of the table it is granted spells it: "pk" (ConsistentTable \'TapStack/Events\')');
+  });
+
+  it("checks a grant to the function's own role as a grant to the function", () => {
+    const { fn, upper, synth } = app(SEED_ENTRY);
+    upper.grantWriteData(fn.role);
+    expect(errorOf(synth)).toContain('[table-keys/bundle-spelling] key name in the deployed code "pk"');
+  });
+
+  it('accepts a spelling that one of the tables granted to the function uses exactly', () => {
+    const { fn, upper, lower, synth } = app(SEED_ENTRY);
+    upper.grantReadData(fn);
+    lower.grantReadData(fn);
+    expect(synth).not.toThrow();
+  });
+
+  it('leaves alone functions no table grants, and grantees without a bundle', () => {
+    const { stack, upper, synth } = app(SEED_ENTRY);
+    upper.grantReadData(new LeastPrivilegeRole(stack, 'Other', { assumedBy: 'states.amazonaws.com' }));
+    const other = new UnreservedFunction(stack, 'Echo', { entry: ECHO_ENTRY, codeBucket: new SafeBucket(stack, 'EchoCode') });
+    upper.grantReadData(other);
+    expect(synth).not.toThrow();
+  });
+});
+
+describe('bundleKeySpellingViolations', () => {
+  const indexed = defineKeySchema({
+    primary: { partitionKey: { name: 'PK', type: 'S' } },
+    globalIndexes: { GSI1: { partitionKey: { name: 'GSI1PK', type: 'S' } } },
+  });
+
+  it('names every spelling once, with the lines it is on and the spelling of each table', () => {
+    const code = "a={ExpressionAttributeNames:{'#g':'gsi1_pk'}};\nb={Key:{pk:1}};c={Key:{pk:2}};";
+    const violations = bundleKeySpellingViolations(code, [{ path: 'App/Orders', schema: indexed }], 'index.js');
+    expect(violations.map((v) => [v.ruleId, v.value])).toEqual([
+      ['table-keys/bundle-spelling', 'gsi1_pk'],
+      ['table-keys/bundle-spelling', 'pk'],
+    ]);
+    expect(violations[0].requirement).toContain(`"GSI1PK" (ConsistentTable 'App/Orders')`);
+    expect(violations[0].requirement).toContain('(line 1 of index.js)');
+    expect(violations[1].requirement).toContain('(line 2 of index.js)');
+  });
+
+  it('names the spelling of each granted table that the name was confused with', () => {
+    const other = defineKeySchema({ primary: { partitionKey: { name: 'p_k', type: 'S' } } });
+    const [only] = bundleKeySpellingViolations('x={Pk:1}', [
+      { path: 'App/Orders', schema: indexed },
+      { path: 'App/Events', schema: other },
+    ]);
+    expect(only.requirement).toContain(`"PK" (ConsistentTable 'App/Orders') or "p_k" (ConsistentTable 'App/Events')`);
+  });
+});
