@@ -1,12 +1,16 @@
 import { spawnSync } from 'child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, symlinkSync } from 'fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join, resolve } from 'path';
 
 // The constructs as another team gets them: `npm pack`, installed into a fresh consumer
 // project (offline: the tarball is unpacked as npm would, and every other package is
 // linked from this repo's node_modules), compiled against the shipped declarations and
-// synthesized from the package name.
+// synthesized from the package name. The consumer's table is keyed `PK`/`SK` (the seed's
+// spelling, through keyNamePattern); its handlers/ hold one written as the package asks
+// (orders.ts) and one written the seed's way (seed-raw-sdk.ts, `Key: { pk }`), and the test
+// derives a third, orders.ts with the seed's `pk`/`sk`. Seed failure 4 must be stopped three
+// times over by what the tarball ships: the table client's types, its lint config, and synth.
 jest.setTimeout(300_000);
 
 const REPO = resolve(__dirname, '..', '..');
@@ -77,6 +81,7 @@ describe(`the ${PACKAGE.name} package`, () => {
 
   it('type-checks a consumer against the shipped declarations, resolved through the exports map', () => {
     expect(compiledFiles).toContain(`/node_modules/${PACKAGE.name}/dist/index.d.ts`);
+    expect(compiledFiles).toContain(`/node_modules/${PACKAGE.name}/dist/table-client/index.d.ts`);
     expect(compiledFiles).not.toContain(`${REPO}/constructs/`);
   });
 
@@ -134,6 +139,54 @@ describe(`the ${PACKAGE.name} package`, () => {
       expect(ownFiles.sort()).toEqual(['dist/key-schema.js', 'dist/table-client/document-client.js', 'dist/table-client/index.js', 'dist/table-client/table-client.js']);
       expect(result.loaded.filter((file: string) => /\/node_modules\/(cdktf|constructs|@cdktf|esbuild|acorn|fflate|asl-validator)\//.test(file))).toEqual([]);
     });
+
+    it("refuses, in the consumer's tsc, the seed's pk/sk against the PK/SK table (orders.ts with the seed's spelling)", () => {
+      const orders = readFileSync(join(consumer, 'handlers', 'orders.ts'), 'utf8');
+      const seedSpelling = orders.replace('{ PK: `ORDER#${event.orderId}`, SK: ', '{ pk: `ORDER#${event.orderId}`, sk: ');
+      expect(seedSpelling).not.toBe(orders);
+      writeFileSync(join(consumer, 'handlers', 'seed-client.ts'), seedSpelling);
+      writeFileSync(join(consumer, 'tsconfig.seed-client.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: true }, files: ['handlers/seed-client.ts'] }));
+      const result = run(BIN('tsc'), ['-p', 'tsconfig.seed-client.json'], consumer);
+      expect(result.status).not.toBe(0);
+      expect(result.output).toContain(
+        "handlers/seed-client.ts(7,75): error TS2561: Object literal may only specify known properties, but 'pk' does not exist in type " +
+          "'Exactly<{ PK: string; SK: string; }, { PK: string; SK: string; }>'. Did you mean to write 'PK'?",
+      );
+    });
+  });
+
+  describe('the lint config, guarded-serverless-stack/eslint', () => {
+    let messages: Record<string, string[]>;
+    beforeAll(() => {
+      // The consumer's eslint.config.mjs: the shipped config for handlers/, typescript-eslint's parser for .ts.
+      // Kept under another name in the fixture, where ESLint would otherwise use it for this repo's own lint of the folder.
+      renameSync(join(consumer, 'consumer-eslint.config.mjs'), join(consumer, 'eslint.config.mjs'));
+      const result = run(BIN('eslint'), ['--format', 'json', 'handlers'], consumer);
+      if (!result.output.trimStart().startsWith('[')) throw new Error(`eslint failed in the consumer:\n${result.output}`);
+      messages = Object.fromEntries(
+        (JSON.parse(result.output) as { filePath: string; messages: { line: number; column: number; ruleId: string }[] }[]).map((file) => [
+          file.filePath.slice(consumer.length + 1),
+          file.messages.map((m) => `${m.line}:${m.column} ${m.ruleId}`),
+        ]),
+      );
+    });
+
+    it("flags the seed's handler: the DynamoDB SDK imports and the raw Key: { pk } request", () => {
+      expect(messages['handlers/seed-raw-sdk.ts']).toEqual(['3:1 guarded/lambda-imports', '4:1 guarded/lambda-imports', '9:90 guarded/no-raw-dynamodb-request']);
+    });
+
+    it('leaves the handler written with the table client alone', () => {
+      expect(messages['handlers/orders.ts']).toEqual([]);
+    });
+  });
+
+  it("shows in the README the consumer's lint config and table client import this test runs", () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const fixture = (file: string) => readFileSync(join(REPO, '__tests__', 'fixtures', 'consumer', file), 'utf8');
+    expect(readme).toContain(`\`\`\`js\n// eslint.config.mjs\n${fixture('consumer-eslint.config.mjs')}\`\`\``);
+    const importLine = "import { TableClient } from 'guarded-serverless-stack/table-client';";
+    expect(fixture('handlers/orders.ts')).toContain(importLine);
+    expect(readme).toContain(`\`\`\`ts\n${importLine}\n\`\`\``);
   });
 
   it('synthesizes the four guard constructs imported from the package name', () => {
@@ -142,7 +195,22 @@ describe(`the ${PACKAGE.name} package`, () => {
     for (const type of ['aws_s3_bucket', 'aws_lambda_function', 'aws_sfn_state_machine', 'aws_dynamodb_table']) {
       expect(Object.keys(stack.resource[type] ?? {})).toHaveLength(1);
     }
-    expect(Object.values<any>(stack.resource.aws_dynamodb_table)[0].hash_key).toBe('pk');
+    expect(Object.values<any>(stack.resource.aws_dynamodb_table)[0].hash_key).toBe('PK');
+  });
+
+  it("refuses the seed's bundle at synth (Key: { pk } granted the PK table), naming both spellings, the function, the table and the fix", () => {
+    const result = run(process.execPath, ['out/main.js'], consumer, { CDKTF_OUTDIR: join(work, 'seed4.out'), CONSUMER_HANDLER: 'handlers/seed-raw-sdk.ts' });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain("UnreservedFunction at 'ConsumerStack/Worker' has 2 problems:");
+    for (const [code, table] of [
+      ['pk', 'PK'],
+      ['sk', 'SK'],
+    ]) {
+      expect(result.output).toContain(
+        `[table-keys/bundle-spelling] key name in the deployed code "${code}" must be spelled as the key schema of the table it is granted spells it: "${table}" (ConsistentTable 'ConsumerStack/Orders')`,
+      );
+    }
+    expect(result.output).toContain('Fix: build keys with the table client typed from that schema (guarded-serverless-stack/table-client)');
   });
 
   it('keeps its guards: the seed-1 bucket name is refused at synth, naming the construct, the rule and the fix', () => {
