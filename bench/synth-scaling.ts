@@ -22,7 +22,7 @@ import { bundleBuildOptions, forgetBundlesOfThisProcess } from '../constructs/in
 import { DEFAULT_NODE_RUNTIME, esbuildTargetFor } from '../constructs/internal/lambda-runtimes';
 
 type Mode = 'shared' | 'distinct-fresh' | 'distinct-reuse' | 'esbuild-only';
-const SHARED_ENTRY = 'lambdas/processing/handler.ts';
+const SHARED_ENTRY = join(__dirname, '..', 'lambdas', 'processing', 'handler.ts');
 const ENTRY_DIR = join(__dirname, 'tmp', 'scaling-entries');
 
 /** Entry i: the processing handler behind a wrapper of its own, so every bundle differs. */

@@ -1,4 +1,4 @@
-import { BUCKET_NAME_RULES } from '../constructs/safe-bucket';
+import { BUCKET_NAME_RULES } from '../constructs/internal/name-rules';
 import { validateName } from '../constructs/internal/name-rules';
 import { GuardValidationError, Rule, Violation, checkRules, violation } from '../constructs/internal/validation';
 import { BOOTSTRAP_STACK_ID, EnvironmentConfig, StateBucketConfig } from './environments';

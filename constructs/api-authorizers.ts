@@ -1,5 +1,5 @@
 import { Token } from 'cdktf';
-import { UnreservedFunction } from './unreserved-function';
+import { IFunction } from './function-ref';
 import { Rule, Violation, checkRules } from './internal/validation';
 
 /**
@@ -67,11 +67,12 @@ export class CognitoUserPoolAuthorizer {
     this.name = props.name ?? 'cognito';
   }
 
+  /** @internal What is wrong with the props (LambdaRestApi reports it with the API's path). */
   public validate(): Violation[] {
     return checkRules('props', this.props, COGNITO_RULES);
   }
 
-  /** The OpenAPI security scheme (API Gateway extension `cognito_user_pools`). */
+  /** @internal The OpenAPI security scheme (API Gateway extension `cognito_user_pools`). */
   public securityScheme(): Record<string, unknown> {
     return {
       type: 'apiKey',
@@ -92,7 +93,7 @@ export interface LambdaTokenAuthorizerProps {
    * The function that checks the token (a JWT, say) and returns an IAM policy
    * for `execute-api:Invoke`. API Gateway may invoke it only from this API.
    */
-  readonly handler: UnreservedFunction;
+  readonly handler: IFunction;
   /**
    * The request header holding the token.
    * @default 'Authorization'
@@ -137,7 +138,7 @@ const LAMBDA_TOKEN_RULES: readonly Rule<LambdaTokenAuthorizerProps>[] = [
 
 /**
  * A Lambda TOKEN authorizer (for JWTs or other bearer tokens): API Gateway
- * passes the header's value to an {@link UnreservedFunction}, which answers
+ * passes the header's value to a Lambda function ({@link IFunction}), which answers
  * with a policy. The function's resource policy lets only this API invoke it.
  */
 export class LambdaTokenAuthorizer {
@@ -148,15 +149,16 @@ export class LambdaTokenAuthorizer {
     this.name = props.name ?? 'lambdaToken';
   }
 
+  /** @internal What is wrong with the props (LambdaRestApi reports it with the API's path). */
   public validate(): Violation[] {
     return checkRules('props', this.props, LAMBDA_TOKEN_RULES);
   }
 
-  public get handler(): UnreservedFunction {
+  public get handler(): IFunction {
     return this.props.handler;
   }
 
-  /** The OpenAPI security scheme (API Gateway extension `custom`, type `token`). */
+  /** @internal The OpenAPI security scheme (API Gateway extension `custom`, type `token`). */
   public securityScheme(): Record<string, unknown> {
     const header = this.props.identityHeader ?? 'Authorization';
     return {

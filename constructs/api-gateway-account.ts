@@ -3,7 +3,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { LeastPrivilegeRole } from './least-privilege-role';
-import { accountIdOf, partitionOf, regionOf } from './internal/stack-context';
+import { formatArn } from './internal/arn';
 
 /** The actions API Gateway itself uses to write execution and access logs (see ACTIONS_USED_BY_AWS_ON_BEHALF). */
 export const API_GATEWAY_LOGGING_ACTIONS = [
@@ -45,7 +45,7 @@ export class ApiGatewayAccount extends Construct {
     this.role.addToPrincipalPolicy({
       sid: 'WriteApiGatewayLogs',
       actions: [...API_GATEWAY_LOGGING_ACTIONS],
-      resources: [`arn:${partitionOf(this)}:logs:${regionOf(this)}:${accountIdOf(this)}:log-group:*`],
+      resources: [formatArn(this, { service: 'logs', resource: 'log-group:*' })],
     });
     this.setting = new ApiGatewayAccountResource(this, 'Setting', {
       cloudwatchRoleArn: this.role.roleArn,

@@ -1,9 +1,9 @@
 import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Construct } from 'constructs';
-import { LambdaRestApi } from './lambda-rest-api';
+import { IRestApi } from './rest-api-ref';
 import { NAME_KINDS, deriveNameFor } from './internal/name-rules';
-import { Rule, checkRules, throwIfViolations } from './internal/validation';
+import { GuardValidationError, Rule, checkRules, throwIfViolations, violation } from './internal/validation';
 
 /** WAF's rate-based rules count per source IP over this window. */
 export const RATE_WINDOW_SECONDS = 300;
@@ -13,7 +13,7 @@ export const MAX_RATE_LIMIT = 2_000_000_000;
 
 export interface ApiWebAclProps {
   /** The API whose stage the web ACL protects. */
-  readonly api: LambdaRestApi;
+  readonly api: IRestApi;
   /**
    * The largest body the API accepts, in bytes. Requests declaring a larger
    * `Content-Length` are blocked with a 413 before API Gateway or the function
@@ -68,7 +68,11 @@ const PROPS_RULES: readonly Rule<ApiWebAclProps>[] = [
  * greater than `limit`: WAF cannot compare numbers, but can match a header.
  */
 export function decimalAboveRegex(limit: number): string {
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`decimalAboveRegex: ${limit} is not a whole number of at least 0`);
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new GuardValidationError('ApiWebAcl', 'decimalAboveRegex', [
+      violation('waf/max-body-bytes', 'limit', limit, 'be a whole number of at least 0', "pass the API's body limit in bytes"),
+    ]);
+  }
   const digits = String(limit);
   // [0-9], not \d: cdktf's HCL export (synth --hcl) writes this string without escaping backslashes.
   const alternatives = [`[1-9][0-9]{${digits.length},}`];
@@ -87,7 +91,7 @@ const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, me
 const ruleVisibility = (metricName: string) => ({ CloudWatchMetricsEnabled: true, MetricName: metricName, SampledRequestsEnabled: true });
 
 /**
- * A regional WAFv2 web ACL on a {@link LambdaRestApi}'s stage: AWS's common
+ * A regional WAFv2 web ACL on a REST API's stage ({@link IRestApi}): AWS's common
  * and known-bad-inputs rule sets, a rate limit per source IP (429), and a
  * body-size rule at the API's own limit (413), so these requests stop before
  * API Gateway runs the authorizer or the function.
@@ -148,7 +152,7 @@ export class ApiWebAcl extends Construct {
       visibilityConfig: visibility(metric),
     });
     this.webAclArn = this.webAcl.arn;
-    new Wafv2WebAclAssociation(this, 'Association', { resourceArn: props.api.stage.arn, webAclArn: this.webAcl.arn });
+    new Wafv2WebAclAssociation(this, 'Association', { resourceArn: props.api.stageArn, webAclArn: this.webAcl.arn });
   }
 }
 

@@ -1,11 +1,11 @@
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { Construct } from 'constructs';
 import { IndexProjection, KeyAttribute, TableKeySchema, confusableForm, distinctKeyAttributes, keyAttributesOf } from './key-schema';
-import { IGrantee, grantSid } from './least-privilege-role';
-import { checkKeyNamesOfGrantedCode } from './internal/bundle-key-names';
+import { Grant, IGrantee } from './grant';
+import { ITable, ImportedTable, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS, TableAction, TableImportOptions, grantOnTable } from './table-ref';
 import { INDEX_NAME_RULES, NAME_KINDS, TABLE_NAME_RULES, deriveNameFor, validateName } from './internal/name-rules';
 import { ensureNameCollisionCheck } from './internal/name-collisions';
-import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
+import { GuardValidationError, Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
 /** DynamoDB's limits on indexes per table. */
 export const MAX_GLOBAL_INDEXES = 20;
@@ -13,31 +13,6 @@ export const MAX_LOCAL_INDEXES = 5;
 
 /** The default convention for key attribute names: lowercase, digits and '_'. */
 export const DEFAULT_KEY_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
-
-export { INDEX_NAME_RULES, TABLE_NAME_RULES };
-
-/** Actions the grant methods hand out; `grant` accepts only these. */
-export const TABLE_READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:ConditionCheckItem',
-] as const;
-export const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-] as const;
-export type TableAction = (typeof TABLE_READ_ACTIONS)[number] | (typeof TABLE_WRITE_ACTIONS)[number];
-
-/**
- * What a grantee needs on a customer-managed table key: without it the grant
- * deploys and every call then fails with AccessDenied. `kms:GenerateDataKey*`
- * spelled out as the one action DynamoDB calls, since roles refuse wildcard actions.
- */
-export const TABLE_KMS_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
 
 export interface ConsistentTableProps<S extends TableKeySchema = TableKeySchema> {
   /** The key schema, declared once (see `key-schema.ts`); Lambda code imports the same object. */
@@ -95,7 +70,7 @@ function projectionArgs(projection: IndexProjection | undefined): { projectionTy
   return { projectionType: projection ?? 'ALL' };
 }
 
-export function schemaRules(keyNamePattern: string): readonly Rule<TableKeySchema>[] {
+function schemaRules(keyNamePattern: string): readonly Rule<TableKeySchema>[] {
   return [
     {
       id: 'table-keys/naming-convention',
@@ -210,14 +185,25 @@ export function validateConsistentTableProps(props: ConsistentTableProps): Viola
  * const table = new ConsistentTable(stack, 'Jobs', { schema: jobsTableSchema });
  * table.grant(fn, 'dynamodb:GetItem', 'dynamodb:Query');
  */
-export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends Construct {
+export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends Construct implements ITable<S> {
+  /**
+   * A table that exists outside this app, by name, with the key schema it was declared with:
+   * the schema is checked as a new table's would be (key-name convention, no names differing
+   * only by case), so the table client's key types and the key-name checks keep working.
+   * Its ARN is built in the stack's partition, account and region.
+   */
+  public static fromTableName<S extends TableKeySchema>(scope: Construct, id: string, tableName: string, options: TableImportOptions<S>): ITable<S> {
+    const violations = validateConsistentTableProps({ schema: options.schema, tableName, keyNamePattern: options.keyNamePattern });
+    if (violations.length > 0) throw new GuardValidationError('ConsistentTable.fromTableName', `${scope.node.path}/${id}`, violations);
+    return new ImportedTable(scope, id, tableName, options);
+  }
+
   public readonly tableName: string;
   public readonly tableArn: string;
   public readonly schema: S;
   public readonly table: DynamodbTable;
-  /** The table ARN and the ARN of each of its indexes: what every grant is scoped to. */
-  private readonly grantResources: readonly string[];
-  private readonly kmsKeyArn?: string;
+  /** The customer-managed key, when one was given. */
+  public readonly kmsKeyArn?: string;
 
   constructor(scope: Construct, id: string, props: ConsistentTableProps<S>) {
     super(scope, id);
@@ -251,41 +237,22 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
     });
     this.tableName = this.table.name;
     this.tableArn = this.table.arn;
-    const indexNames = [...Object.keys(globalIndexes), ...Object.keys(localIndexes)];
-    this.grantResources = [this.tableArn, ...indexNames.map((name) => `${this.tableArn}/index/${name}`)];
   }
 
-  /**
-   * Grants exactly `actions` on the table and its indexes. When `grantee` is a
-   * function built from a bundle (or its role), the bundle is checked at synth
-   * for key names spelled differently from this table's schema (`PK` for `pk`).
-   */
-  public grant(grantee: IGrantee, ...actions: TableAction[]): void {
-    const known: readonly string[] = [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS];
-    const unknown = actions.filter((action) => !known.includes(action));
-    if (actions.length === 0 || unknown.length > 0) {
-      throw new Error(
-        `ConsistentTable at '${this.node.path}': grant() needs one or more of ${known.join(', ')}; got ${JSON.stringify(actions)}.`,
-      );
-    }
-    const granted = [...new Set(actions)].sort();
-    const sid = grantSid(granted.map((a) => a.replace('dynamodb:', '')).join(''), this);
-    grantee.addToPrincipalPolicy({ sid, actions: granted, resources: this.grantResources });
-    checkKeyNamesOfGrantedCode(this, grantee);
-    if (this.kmsKeyArn !== undefined) {
-      grantee.addToPrincipalPolicy({ sid: grantSid('UseKey', this), actions: [...TABLE_KMS_ACTIONS], resources: [this.kmsKeyArn] });
-    }
+  /** Grants exactly `actions` on the table and its indexes. */
+  public grant(grantee: IGrantee, ...actions: TableAction[]): Grant {
+    return grantOnTable(this, 'ConsistentTable', grantee, actions);
   }
 
-  public grantReadData(grantee: IGrantee): void {
-    this.grant(grantee, ...TABLE_READ_ACTIONS);
+  public grantReadData(grantee: IGrantee): Grant {
+    return this.grant(grantee, ...TABLE_READ_ACTIONS);
   }
 
-  public grantWriteData(grantee: IGrantee): void {
-    this.grant(grantee, ...TABLE_WRITE_ACTIONS);
+  public grantWriteData(grantee: IGrantee): Grant {
+    return this.grant(grantee, ...TABLE_WRITE_ACTIONS);
   }
 
-  public grantReadWriteData(grantee: IGrantee): void {
-    this.grant(grantee, ...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS);
+  public grantReadWriteData(grantee: IGrantee): Grant {
+    return this.grant(grantee, ...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS);
   }
 }

@@ -1,7 +1,7 @@
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { IGrantee, grantSid } from './least-privilege-role';
+import { Grant, IGrantee, grantSid } from './grant';
 import { ensureNameCollisionCheck } from './internal/name-collisions';
 import { NAME_KINDS, deriveNameFor } from './internal/name-rules';
 import { Rule, Violation, checkRules, throwIfViolations } from './internal/validation';
@@ -34,7 +34,7 @@ export interface EncryptedTopicProps {
 
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/;
 
-export const TOPIC_PROPS_RULES: readonly Rule<EncryptedTopicProps>[] = [
+const TOPIC_PROPS_RULES: readonly Rule<EncryptedTopicProps>[] = [
   {
     id: 'topic/one-key',
     field: 'kmsKeyArn, kmsKeyId',
@@ -53,7 +53,7 @@ export const TOPIC_PROPS_RULES: readonly Rule<EncryptedTopicProps>[] = [
   },
 ];
 
-export function validateEncryptedTopicProps(props: EncryptedTopicProps): Violation[] {
+function validateEncryptedTopicProps(props: EncryptedTopicProps): Violation[] {
   return checkRules('props', props, TOPIC_PROPS_RULES);
 }
 
@@ -83,14 +83,9 @@ export class EncryptedTopic extends Construct {
   }
 
   /** Lets `grantee` publish to this topic, and use its customer-managed key when there is one. */
-  public grantPublish(grantee: IGrantee): void {
-    grantee.addToPrincipalPolicy({
-      sid: grantSid('Publish', this),
-      actions: ['sns:Publish'],
-      resources: [this.topicArn],
-    });
-    if (this.kmsKeyArn !== undefined) {
-      grantee.addToPrincipalPolicy({ sid: grantSid('UseKey', this), actions: [...TOPIC_KMS_ACTIONS], resources: [this.kmsKeyArn] });
-    }
+  public grantPublish(grantee: IGrantee): Grant {
+    const grant = Grant.addToPrincipal({ grantee, sid: grantSid('Publish', this), actions: ['sns:Publish'], resources: [this.topicArn] });
+    if (this.kmsKeyArn === undefined) return grant;
+    return grant.combine(Grant.addToPrincipal({ grantee, sid: grantSid('UseKey', this), actions: [...TOPIC_KMS_ACTIONS], resources: [this.kmsKeyArn] }));
   }
 }

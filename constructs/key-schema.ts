@@ -6,6 +6,7 @@
  * every key it reads or writes. A key spelled differently in code and table
  * (seed failure 4) does not compile.
  */
+import { GuardValidationError } from './guard-validation-error';
 
 export type KeyAttributeType = 'S' | 'N' | 'B';
 
@@ -206,7 +207,15 @@ export function keyPairOf(schema: TableKeySchema, indexName?: string): KeyPair {
   if (global) return global;
   const local = schema.localIndexes?.[indexName];
   if (local) return { partitionKey: schema.primary.partitionKey, sortKey: local.sortKey };
-  throw new Error(`The key schema has no index named "${indexName}"`);
+  throw new GuardValidationError('key schema', 'keyPairOf', [
+    {
+      ruleId: 'table-keys/known-index',
+      field: 'indexName',
+      value: indexName,
+      requirement: `be an index the schema declares (${[...Object.keys(schema.globalIndexes ?? {}), ...Object.keys(schema.localIndexes ?? {})].join(', ') || 'none'})`,
+      fix: 'name a global or local index of the schema',
+    },
+  ]);
 }
 
 /**

@@ -10,20 +10,19 @@ import { Annotations, Fn, TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
 import { ApiGatewayAccount } from './api-gateway-account';
 import { API_KEY_SCHEME, ApiAuthorization, SIGV4_SCHEME, describeAuthorization } from './api-authorizers';
-import { IGrantee, grantSid } from './least-privilege-role';
-import { UnreservedFunction } from './unreserved-function';
+import { IFunction } from './function-ref';
+import { Grant, IGrantee, grantSid } from './grant';
+import { ApiRouteRef, HttpMethod, IRestApi } from './rest-api-ref';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
 import { NAME_KINDS, deriveNameFor } from './internal/name-rules';
-import { Rule, Violation, checkRules, throwIfViolations } from './internal/validation';
-
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+import { Rule, Violation, checkRules, refusal, throwIfViolations, violation } from './internal/validation';
 
 export interface ApiRoute {
   readonly method: HttpMethod;
   /** Resource path, e.g. `/jobs/{id}`. */
   readonly path: string;
-  /** The function behind the route (Lambda proxy integration). */
-  readonly handler: UnreservedFunction;
+  /** The function behind the route (Lambda proxy integration): made here, or imported. */
+  readonly handler: IFunction;
   /**
    * Query string parameters API Gateway must see before it invokes the function.
    * @default none
@@ -65,12 +64,6 @@ export interface ApiUsagePlanOptions {
    * @default none: add keys to the plan outside this stack
    */
   readonly apiKeyNames?: readonly string[];
-}
-
-/** A route of this API, as `grantInvoke` takes it. */
-export interface ApiRouteRef {
-  readonly method: HttpMethod;
-  readonly path: string;
 }
 
 export interface LambdaRestApiProps {
@@ -228,7 +221,7 @@ function authorizersOf(props: LambdaRestApiProps): Exclude<ApiAuthorization, str
   return [...new Set(all.filter((a): a is Exclude<ApiAuthorization, string> => typeof a === 'object'))];
 }
 
-export function validateLambdaRestApiProps(props: LambdaRestApiProps): Violation[] {
+function validateLambdaRestApiProps(props: LambdaRestApiProps): Violation[] {
   return [
     ...checkRules('props', props, PROPS_RULES),
     ...checkRules('accessLogRetentionDays', props.accessLogRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES),
@@ -242,7 +235,7 @@ export function routeArnPath(route: Pick<ApiRoute, 'method' | 'path'>): string {
 }
 
 /**
- * A REST API whose routes proxy to {@link UnreservedFunction}s: every route
+ * A REST API whose routes proxy to Lambda functions ({@link IFunction}): every route
  * asks for SigV4 (`AWS_IAM`) unless it names another authorizer or `'NONE'`;
  * request parameter (and, per route, body) validation, stage throttling, JSON
  * access logs with retention, X-Ray, and Lambda permissions scoped to this API
@@ -253,7 +246,7 @@ export function routeArnPath(route: Pick<ApiRoute, 'method' | 'path'>): string {
  * const api = new LambdaRestApi(stack, 'Api', { routes: [{ method: 'GET', path: '/jobs/{id}', handler }] });
  * api.grantInvoke(clientRole, { method: 'GET', path: '/jobs/{id}' });
  */
-export class LambdaRestApi extends Construct {
+export class LambdaRestApi extends Construct implements IRestApi {
   public readonly restApiId: string;
   /** The API's name (the `ApiName` dimension of its CloudWatch metrics). */
   public readonly restApiName: string;
@@ -262,6 +255,8 @@ export class LambdaRestApi extends Construct {
   public readonly url: string;
   public readonly stage: ApiGatewayStage;
   public readonly stageName: string;
+  /** The stage's ARN (what a WAF web ACL is associated with). */
+  public readonly stageArn: string;
   /** Each route with the authorization it ends up with. */
   public readonly routes: readonly (ApiRoute & { readonly authorization: ApiAuthorization })[];
   /** The usage plan, when API keys were asked for. */
@@ -317,6 +312,7 @@ export class LambdaRestApi extends Construct {
       },
     });
     this.url = this.stage.invokeUrl;
+    this.stageArn = this.stage.arn;
 
     props.routes.forEach((route) => {
       route.handler.allowInvokeFrom(
@@ -347,23 +343,36 @@ export class LambdaRestApi extends Construct {
    * API) on this stage: `execute-api:Invoke` on the stage, method and path
    * ARNs, path parameters as `*`. Never a wildcard API id, stage or method.
    */
-  public grantInvoke(grantee: IGrantee, route?: ApiRouteRef): void {
+  public grantInvoke(grantee: IGrantee, route?: ApiRouteRef): Grant {
     const iamRoutes = this.routes.filter((r) => r.authorization === 'AWS_IAM');
-    const known = this.routes.map((r) => `${r.method} ${r.path}`).join(', ');
+    const iamRouteList = iamRoutes.map((r) => `${r.method} ${r.path}`).join(', ') || 'none';
     if (route) {
       const found = this.routes.find((r) => r.method === route.method && r.path === route.path);
       if (!found || found.authorization !== 'AWS_IAM') {
-        throw new Error(
-          `LambdaRestApi at '${this.node.path}': grantInvoke(${route.method} ${route.path}) names ` +
-            (found ? `a route authorized by ${describeAuthorization(found.authorization)}, where IAM policies do not decide` : 'no route of this API') +
-            `. Fix: name one of its AWS_IAM routes (${iamRoutes.map((r) => `${r.method} ${r.path}`).join(', ') || 'none'}).`,
+        throw refusal(
+          'LambdaRestApi',
+          this,
+          violation(
+            'api/grant-route',
+            'route',
+            `${route.method} ${route.path}`,
+            found
+              ? `be a route IAM policies decide: this one is authorized by ${describeAuthorization(found.authorization)}`
+              : 'be a route of this API',
+            `name one of its AWS_IAM routes (${iamRouteList})`,
+          ),
         );
       }
     } else if (iamRoutes.length === 0) {
-      throw new Error(`LambdaRestApi at '${this.node.path}': grantInvoke() found no AWS_IAM route among ${known}. Fix: use AWS_IAM on the routes to grant.`);
+      throw refusal(
+        'LambdaRestApi',
+        this,
+        violation('api/grant-route', 'routes', this.routes.map((r) => `${r.method} ${r.path}`), 'hold an AWS_IAM route for grantInvoke() to grant', 'use AWS_IAM on the routes to grant'),
+      );
     }
     const routes = route ? [route] : iamRoutes;
-    grantee.addToPrincipalPolicy({
+    return Grant.addToPrincipal({
+      grantee,
       sid: grantSid(route ? `Invoke${route.method}${route.path.replace(/\{[^}]+\}/g, 'Param')}` : 'InvokeAll', this),
       actions: ['execute-api:Invoke'],
       resources: routes.map((r) => this.invokeArn(r)),

@@ -3,30 +3,14 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { ITerraformDependable, Lazy, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { AddToPrincipalPolicyResult, IGrantee, PolicyStatement } from './grant';
 import { WILDCARD_RESOURCE_ACTIONS, isScopedExecuteApiArn } from './internal/iam';
 import { fitName, normaliseName, shortHash } from './internal/naming';
 import { ensureNameCollisionCheck } from './internal/name-collisions';
 import { NAME_KINDS, deriveNameFor } from './internal/name-rules';
 import { resolvedText } from './internal/synthesized';
-import { Rule, checkRules, throwIfViolations } from './internal/validation';
-
-/** One Allow statement. Grants are built from these; there is no Deny and no `*` action. */
-export interface PolicyStatement {
-  /** Statement id: letters and digits, unique within the role. */
-  readonly sid: string;
-  readonly actions: readonly string[];
-  readonly resources: readonly string[];
-}
-
-/** A statement id for a grant: `<what>` followed by the granting construct's id, letters and digits only. */
-export function grantSid(what: string, grantor: IConstruct): string {
-  return `${what}${grantor.node.id}`.replace(/[^A-Za-z0-9]/g, '');
-}
-
-/** Anything that can receive permissions: it is asked, it does not write policy JSON. */
-export interface IGrantee {
-  addToPrincipalPolicy(statement: PolicyStatement): void;
-}
+import { accountPrincipalArn } from './internal/arn';
+import { Rule, checkRules, refusal, throwIfViolations, violation } from './internal/validation';
 
 /** A role that exists outside this construct (its inline policy is still attached here). */
 export interface ExistingRole {
@@ -162,8 +146,10 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
   constructor(scope: Construct, id: string, props: LeastPrivilegeRoleProps) {
     super(scope, id);
     if (typeof props.assumedBy !== 'string' && !Token.isUnresolved(props.assumedBy.accountId) && !/^\d{12}$/.test(props.assumedBy.accountId)) {
-      throw new Error(
-        `LeastPrivilegeRole at '${this.node.path}': assumedBy.accountId "${props.assumedBy.accountId}" must be a 12-digit AWS account id. Fix: pass the account id, not its alias or an ARN.`,
+      throw refusal(
+        'LeastPrivilegeRole',
+        this,
+        violation('role/trusted-account', 'assumedBy.accountId', props.assumedBy.accountId, 'be a 12-digit AWS account id', 'pass the account id, not its alias or an ARN'),
       );
     }
 
@@ -180,7 +166,7 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
             principals: [
               typeof props.assumedBy === 'string'
                 ? { type: 'Service', identifiers: [props.assumedBy] }
-                : { type: 'AWS', identifiers: [`arn:aws:iam::${props.assumedBy.accountId}:root`] },
+                : { type: 'AWS', identifiers: [accountPrincipalArn(this, props.assumedBy.accountId)] },
             ],
           },
         ],
@@ -213,18 +199,20 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
     });
   }
 
-  public addToPrincipalPolicy(statement: PolicyStatement): void {
+  public addToPrincipalPolicy(statement: PolicyStatement): AddToPrincipalPolicyResult {
     // Rules read ARNs as they synthesize (`${aws_dynamodb_table.x.arn}/index/*`), so a wildcard after a reference is seen.
     const asSynthesized = { ...statement, resources: statement.resources.map((r) => synthesizedResource(this, r)) };
     throwIfViolations('LeastPrivilegeRole', this, checkRules(`statement ${statement.sid}`, asSynthesized, STATEMENT_RULES));
     const existing = this.statements.get(statement.sid);
     if (existing && !sameStatement(existing, statement)) {
-      throw new Error(
-        `LeastPrivilegeRole at '${this.node.path}': statement id "${statement.sid}" is already used with other ` +
-          'actions or resources. Fix: give each grant its own sid.',
+      throw refusal(
+        'LeastPrivilegeRole',
+        this,
+        violation('iam/sid-unique', 'statement sid', statement.sid, 'name one statement: it is already used with other actions or resources', 'give each grant its own sid'),
       );
     }
     this.statements.set(statement.sid, { sid: statement.sid, actions: [...statement.actions], resources: [...statement.resources] });
+    return { statementAdded: existing === undefined, policyDependable: this.policyDependable };
   }
 
   /** The statements granted so far (for inspection; the synthesized policy holds the same). */

@@ -1,17 +1,17 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { Fn, Op, Precondition, TerraformLocal, TerraformStack, Token } from 'cdktf';
-import { Construct } from 'constructs';
-import { ExistingRole, IGrantee, LeastPrivilegeRole, grantSid } from './least-privilege-role';
-import { UnreservedFunction } from './unreserved-function';
-import { validateAsl } from './internal/asl-validation';
+import { Construct, IConstruct } from 'constructs';
+import { IFunction, ImportedFunction } from './function-ref';
+import { AddToPrincipalPolicyResult, Grant, IGrantee, PolicyStatement } from './grant';
+import { ExistingRole, LeastPrivilegeRole } from './least-privilege-role';
+import { IStateMachine, ImportedStateMachine, grantStartExecutionOn } from './state-machine-ref';
 import { LOG_DELIVERY_ACTIONS, XRAY_SAMPLING_ACTIONS, XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
-import { NAME_KINDS, NameRule, STATE_MACHINE_NAME_RULES, deriveNameFor, guardDeployTimeName, validateName } from './internal/name-rules';
+import { NAME_KINDS, STATE_MACHINE_NAME_RULES, deriveNameFor, guardDeployTimeName, validateName } from './internal/name-rules';
+import { TaskState, roleNameFromArn, serviceIntegrationAction, taskStatesOf, validateDefinition, validateExistingRole } from './internal/state-machine';
 import { resolveForSynth, resolvedText } from './internal/synthesized';
-import { Violation, checkRules, throwIfViolations, violation } from './internal/validation';
-
-export { STATE_MACHINE_NAME_RULES };
+import { Violation, checkRules, formatValidation, throwIfViolations, violation } from './internal/validation';
 
 /** An existing role; its name is needed to attach the log-delivery policy to it. */
 export interface ExistingStateMachineRole {
@@ -25,36 +25,23 @@ export interface ExistingStateMachineRole {
   readonly roleName?: string;
 }
 
-/** IAM's rules for a role name, one table for the synth-time check. */
-export const ROLE_NAME_RULES: readonly NameRule[] = [
-  {
-    id: 'role-name/min-length',
-    requirement: 'not be empty',
-    fix: 'give the name of the role the ARN points to',
-    constraint: { kind: 'minLength', min: 1 },
-    checkableWhenPartial: false,
-  },
-  {
-    id: 'role-name/max-length',
-    requirement: 'be at most 64 characters long',
-    fix: 'give the role name, not its ARN or path',
-    constraint: { kind: 'maxLength', max: 64 },
-  },
-  {
-    id: 'role-name/charset',
-    requirement: "contain only letters, digits and '+=,.@_-' (no path: '/' belongs to the ARN)",
-    fix: 'give the last part of the role ARN only',
-    constraint: { kind: 'matches', pattern: '^[A-Za-z0-9+=,.@_-]*$' },
-  },
-];
-
 export interface LoggedStateMachineProps {
   /**
    * The Amazon States Language definition, as an object. It may hold
-   * references such as `fn.functionArn`; every {@link UnreservedFunction} it
-   * references gets `lambda:InvokeFunction` on the role, and nothing else does.
+   * references such as `fn.functionArn`. Each Task state calls a Lambda
+   * function (its `Resource`, or the `FunctionName` of `arn:<partition>:states:::lambda:invoke`),
+   * a service integration, or an activity; see `invokedFunctions` for what the role may invoke.
    */
   readonly definition: Readonly<Record<string, unknown>>;
+  /**
+   * The functions the state machine invokes: the role gets `lambda:InvokeFunction` on exactly
+   * these. Give them when a Task picks its function at run time (`FunctionName.$`); every
+   * function the definition names must then be among them.
+   * @default the functions the definition's Task states name, whatever made them
+   * (an {@link UnreservedFunction}, an import, a plain `LambdaFunction`); a Task whose
+   * function cannot be told from the definition stops synth
+   */
+  readonly invokedFunctions?: readonly IFunction[];
   /**
    * The exact name; validated, never rewritten.
    * @default `<stack name>-<path in the stack>`, built to pass STATE_MACHINE_NAME_RULES (at most 80 characters)
@@ -87,60 +74,6 @@ export interface LoggedStateMachineProps {
   readonly existingRole?: ExistingStateMachineRole;
 }
 
-const PLACEHOLDER_LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:placeholder';
-const PLACEHOLDER_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:placeholder';
-
-/** A role name from a literal role ARN (`arn:<partition>:iam::<account>:role/<path/>name`). */
-export function roleNameFromArn(roleArn: string): string | undefined {
-  if (Token.isUnresolved(roleArn)) return undefined;
-  return /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(roleArn)?.[1];
-}
-
-/** What is wrong with `existingRole`, checked at synth: the name's IAM rules and, for a literal ARN, that it names the same role. */
-export function validateExistingRole(role: ExistingStateMachineRole): Violation[] {
-  const violations: Violation[] = [];
-  const arnIsLiteral = !Token.isUnresolved(role.roleArn);
-  const nameFromArn = roleNameFromArn(role.roleArn);
-  if (arnIsLiteral && nameFromArn === undefined) {
-    violations.push(
-      violation(
-        'state-machine/existing-role-arn',
-        'existingRole.roleArn',
-        role.roleArn,
-        'be an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<optional path/><name>)',
-        'pass the ARN shown on the role in the IAM console',
-      ),
-    );
-  }
-  if (role.roleName === undefined) {
-    if (!arnIsLiteral) {
-      violations.push(
-        violation(
-          'state-machine/existing-role-name',
-          'existingRole',
-          '(an ARN known only at deploy time)',
-          'let the construct attach the log-delivery policy, which needs the role name',
-          'pass existingRole.roleName as well (without the log-delivery actions, AWS rejects the state machine)',
-        ),
-      );
-    }
-    return violations;
-  }
-  violations.push(...validateName('existingRole.roleName', role.roleName, ROLE_NAME_RULES));
-  if (nameFromArn !== undefined && !Token.isUnresolved(role.roleName) && nameFromArn !== role.roleName) {
-    violations.push(
-      violation(
-        'state-machine/existing-role-match',
-        'existingRole',
-        { roleArn: role.roleArn, roleName: role.roleName },
-        `name one role: the ARN names "${nameFromArn}", so the log-delivery policy would go to another role than the one the state machine runs as`,
-        `set roleName to "${nameFromArn}", or roleArn to that role's ARN`,
-      ),
-    );
-  }
-  return violations;
-}
-
 /**
  * For an ARN or name known only at deploy time: a precondition that the ARN
  * ends with `role/<roleName>` or `role/<path>/<roleName>`, so the policy and
@@ -161,26 +94,7 @@ function existingRolePrecondition(path: string, role: ExistingStateMachineRole &
   };
 }
 
-/**
- * Replaces Terraform references in a resolved definition with placeholder
- * ARNs of the right shape, so asl-validator can judge the rest.
- */
-export function withPlaceholderArns(resolvedDefinition: unknown): unknown {
-  const text = JSON.stringify(resolvedDefinition).replace(/\$\{([^}]*)\}/g, (_match, expression: string) =>
-    expression.startsWith('aws_lambda_function.') ? PLACEHOLDER_LAMBDA_ARN : PLACEHOLDER_ARN,
-  );
-  return JSON.parse(text);
-}
-
-/** asl-validator's verdict on a definition whose references were resolved to placeholders. */
-export function validateDefinition(resolvedDefinition: unknown): Violation[] {
-  const errors = validateAsl(withPlaceholderArns(resolvedDefinition), { checkArn: true, checkPaths: true });
-  return errors.map((error) =>
-    violation('state-machine/valid-asl', 'definition', error.Message, 'be valid Amazon States Language', `fix the definition (${error['Error code']})`),
-  );
-}
-
-export function validateLoggedStateMachineProps(props: LoggedStateMachineProps): Violation[] {
+function validateLoggedStateMachineProps(props: LoggedStateMachineProps): Violation[] {
   const violations = checkRules('logRetentionDays', props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES);
   if (props.stateMachineName !== undefined) {
     violations.push(...validateName('stateMachineName', props.stateMachineName, STATE_MACHINE_NAME_RULES));
@@ -198,23 +112,42 @@ export function validateLoggedStateMachineProps(props: LoggedStateMachineProps):
  * and its log group lives under `/aws/vendedlogs/states/` with retention.
  * The definition is checked with asl-validator at synth.
  *
+ * Its role may invoke exactly the functions its Task states call (or the
+ * `invokedFunctions` listed), whatever made them; a Task whose target it cannot
+ * tell stops synth. Service integrations (`arn:<partition>:states:::dynamodb:updateItem`, ...)
+ * are granted by their resource's construct (`table.grant(machine, 'dynamodb:UpdateItem')`);
+ * for DynamoDB, SNS, SQS, EventBridge and Step Functions, synth checks on the
+ * final tree that the role holds the action each Task calls.
+ *
  * @example
  * new LoggedStateMachine(stack, 'Workflow', { definition: { StartAt: 'Run', States: { Run: { Type: 'Task', Resource: fn.functionArn, End: true } } } });
  */
-export class LoggedStateMachine extends Construct implements IGrantee {
+export class LoggedStateMachine extends Construct implements IStateMachine, IGrantee {
+  /** A state machine that exists outside this app, by ARN (a literal ARN is checked at synth). */
+  public static fromStateMachineArn(scope: Construct, id: string, stateMachineArn: string): IStateMachine {
+    return new ImportedStateMachine(scope, id, stateMachineArn);
+  }
+
   public readonly stateMachineArn: string;
   public readonly stateMachineName: string;
   public readonly role: LeastPrivilegeRole;
   public readonly logGroup: CloudwatchLogGroup;
   public readonly stateMachine: SfnStateMachine;
-  /** The functions the definition references; only they may be invoked. */
-  public readonly invokedFunctions: readonly UnreservedFunction[];
+  /** The functions the role may invoke (`lambda:InvokeFunction`), and nothing else. */
+  public readonly invokedFunctions: readonly IFunction[];
+  /** The service integrations the Task states call, each with the action the role must be granted (checked on the final tree). */
+  private readonly serviceActions: readonly { readonly state: string; readonly action: string }[];
 
   constructor(scope: Construct, id: string, props: LoggedStateMachineProps) {
     super(scope, id);
     const stack = TerraformStack.of(this);
     const resolvedDefinition = resolveForSynth(stack, props.definition);
-    throwIfViolations('LoggedStateMachine', this, [...validateLoggedStateMachineProps(props), ...validateDefinition(resolvedDefinition)]);
+    const tasks = taskStatesOf(stack, props.definition);
+    throwIfViolations('LoggedStateMachine', this, [
+      ...validateLoggedStateMachineProps(props),
+      ...validateDefinition(resolvedDefinition),
+      ...taskViolations(tasks, props.invokedFunctions !== undefined),
+    ]);
 
     const requestedName = props.stateMachineName ?? deriveNameFor(this, 'LoggedStateMachine', NAME_KINDS.stateMachine);
     const { name, lifecycle } = guardDeployTimeName(this, 'LoggedStateMachine', 'state machine name', requestedName, STATE_MACHINE_NAME_RULES);
@@ -237,14 +170,16 @@ export class LoggedStateMachine extends Construct implements IGrantee {
     this.role.addToPrincipalPolicy({ sid: 'DeliverLogs', actions: [...LOG_DELIVERY_ACTIONS], resources: ['*'] });
     this.role.addToPrincipalPolicy({ sid: 'WriteTraces', actions: [...XRAY_WRITE_ACTIONS, ...XRAY_SAMPLING_ACTIONS], resources: ['*'] });
 
-    const definitionText = JSON.stringify(resolvedDefinition);
-    this.invokedFunctions = stack.node
-      .findAll()
-      .filter((c): c is UnreservedFunction => c instanceof UnreservedFunction)
-      .filter((fn) => [fn.functionArn, fn.functionName].some((ref) => definitionText.includes(resolvedText(stack, ref))));
+    this.invokedFunctions = this.functionsToInvoke(tasks, props.invokedFunctions);
     for (const fn of this.invokedFunctions) {
       fn.grantInvoke(this.role);
     }
+    this.serviceActions = tasks.flatMap((task) => {
+      const action = task.call.kind === 'service' ? serviceIntegrationAction(task.call.service, task.call.action) : undefined;
+      return action ? [{ state: task.state, action }] : [];
+    });
+    // An existing role may hold the service permissions in policies this construct cannot see.
+    if (!existing) this.node.addValidation({ validate: () => this.ungrantedServiceActions() });
 
     // Kept as a local so the definition stays plain JSON in cdk.tf.json (readable by tests and tools) and HCL-safe.
     const definition = new TerraformLocal(this, 'Definition', props.definition);
@@ -269,16 +204,101 @@ export class LoggedStateMachine extends Construct implements IGrantee {
   }
 
   /** Lets `grantee` start executions of this state machine (and nothing else). */
-  public grantStartExecution(grantee: IGrantee): void {
-    grantee.addToPrincipalPolicy({
-      sid: grantSid('StartExecution', this),
-      actions: ['states:StartExecution'],
-      resources: [this.stateMachineArn],
-    });
+  public grantStartExecution(grantee: IGrantee): Grant {
+    return grantStartExecutionOn(this, grantee);
   }
 
-  public addToPrincipalPolicy(statement: { sid: string; actions: readonly string[]; resources: readonly string[] }): void {
-    this.role.addToPrincipalPolicy(statement);
+  /** Adds a statement to the state machine's role (what its Task states may call). */
+  public addToPrincipalPolicy(statement: PolicyStatement): AddToPrincipalPolicyResult {
+    return this.role.addToPrincipalPolicy(statement);
+  }
+
+  /**
+   * The functions to grant invoke on: the listed ones, else one per function the Task
+   * states name: a function of this stack when the definition references it, else a
+   * reference made from the Task's own ARN or name (a plain `LambdaFunction`, another
+   * stack's or account's function).
+   */
+  private functionsToInvoke(tasks: readonly TaskState[], listed: readonly IFunction[] | undefined): IFunction[] {
+    const stack = TerraformStack.of(this);
+    const candidates = listed ?? stack.node.findAll().filter(isFunction);
+    const invoked = new Map<string, IFunction>(listed?.map((fn) => [resolvedText(stack, fn.functionArn), fn]));
+    const unlisted: Violation[] = [];
+    for (const task of tasks) {
+      if (task.call.kind !== 'function') continue;
+      const target = resolvedText(stack, task.call.target);
+      const found = candidates.find((fn) => resolvedText(stack, task.call.kind === 'function' && task.call.byName ? fn.functionName : fn.functionArn) === target);
+      if (found) {
+        invoked.set(resolvedText(stack, found.functionArn), found);
+      } else if (listed) {
+        unlisted.push(
+          violation(
+            'state-machine/unlisted-function',
+            `States.${task.state}.${task.field}`,
+            target,
+            'name one of invokedFunctions: the role may invoke only those',
+            'add the function to invokedFunctions, or leave invokedFunctions out to derive it from the definition',
+          ),
+        );
+      } else if (![...invoked.keys()].includes(target)) {
+        const id = `Task${task.state.replace(/[^A-Za-z0-9]/g, '')}`;
+        const imported = task.call.byName ? ImportedFunction.fromName(this, id, task.call.target) : ImportedFunction.fromArn(this, id, task.call.target);
+        invoked.set(target, imported);
+      }
+    }
+    throwIfViolations('LoggedStateMachine', this, unlisted);
+    return [...invoked.values()];
+  }
+
+  /** Service integrations whose action the role was not granted by the end of synth (it would fail at run time). */
+  private ungrantedServiceActions(): string[] {
+    const granted = new Set(this.role.grantedStatements.flatMap((s) => s.actions));
+    const missing = this.serviceActions
+      .filter(({ action }) => !granted.has(action))
+      .map(({ state, action }) =>
+        violation(
+          'state-machine/service-task-granted',
+          `States.${state}`,
+          action,
+          'be granted to the state machine: its role is asked for permissions through grant methods',
+          `grant it through the resource's construct, e.g. table.grant(machine, '${action}') or topic.grantPublish(machine)`,
+        ),
+      );
+    return missing.length > 0 ? [formatValidation('LoggedStateMachine', missing)] : [];
   }
 }
 
+/** Task states the construct cannot grant: an unknown resource, or (without a list) a function chosen at run time. */
+function taskViolations(tasks: readonly TaskState[], listed: boolean): Violation[] {
+  return tasks.flatMap((task) => {
+    if (task.call.kind === 'unknown') {
+      return [
+        violation(
+          'state-machine/task-resource',
+          `States.${task.state}.Resource`,
+          task.resource,
+          'be a Lambda function ARN, a service integration (arn:<partition>:states:::<service>:<action>) or an activity ARN',
+          'reference the function (fn.functionArn) or the integration the task calls',
+        ),
+      ];
+    }
+    if (task.call.kind === 'function-at-run-time' && !listed) {
+      return [
+        violation(
+          'state-machine/task-function-known',
+          `States.${task.state}.${task.field}`,
+          '(chosen at run time)',
+          'name the function it invokes, so the role can be granted exactly that',
+          'list every function the task may pick in invokedFunctions',
+        ),
+      ];
+    }
+    return [];
+  });
+}
+
+/** Anything that is a function to invoke: constructs implementing IFunction, whoever made them. */
+function isFunction(construct: IConstruct): construct is IFunction {
+  const candidate = construct as Partial<IFunction>;
+  return typeof candidate.functionArn === 'string' && typeof candidate.grantInvoke === 'function' && typeof candidate.functionName === 'string';
+}

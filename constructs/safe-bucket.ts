@@ -8,13 +8,13 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { IBucket, ImportedBucket, ImportedBucketOptions, grantReadOn, grantWriteOn } from './bucket-ref';
+import { Grant, IGrantee } from './grant';
 import { BUCKET_NAME_RULES, NAME_KINDS, derivationSpecOf, deriveNameFor, guardDeployTimeName, namePartsOf, validateName } from './internal/name-rules';
 import { deriveName } from './internal/naming';
 import { ensureNameCollisionCheck } from './internal/name-collisions';
 import { accountIdOf, regionOf } from './internal/stack-context';
 import { Rule, Violation, checkRules, throwIfViolations } from './internal/validation';
-
-export { BUCKET_NAME_RULES };
 
 /**
  * Worst case of the deploy-time end of a derived name, `-<account id>-<region>`:
@@ -26,12 +26,12 @@ export type BucketEncryption = { readonly type: 'SSE_S3' } | { readonly type: 'K
 
 export interface SafeBucketProps {
   /**
-   * The exact bucket name. It is validated against {@link BUCKET_NAME_RULES}
-   * at synth and never rewritten: a bad name is an error that says what to fix.
+   * The exact bucket name. It is validated against S3's naming rules (rule ids
+   * `bucket-name/*`) at synth and never rewritten: a bad name is an error that says what to fix.
    * A name with deploy-time parts has its literal parts checked at synth and the
    * whole name checked by a Terraform precondition at plan.
    * @default derived: `<namePrefix>-<purpose>-<account id>-<region>`, built to pass
-   * {@link BUCKET_NAME_RULES} (see {@link deriveBucketNamePrefix})
+   * those rules whatever account and region follow (lowercased, cut with a hash to fit 63 characters)
    */
   readonly bucketName?: string;
   /**
@@ -65,7 +65,7 @@ export interface SafeBucketProps {
   readonly forceDestroy?: boolean;
 }
 
-export const BUCKET_PROPS_RULES: readonly Rule<SafeBucketProps>[] = [
+const BUCKET_PROPS_RULES: readonly Rule<SafeBucketProps>[] = [
   {
     id: 'bucket/noncurrent-expiration',
     field: 'noncurrentVersionExpirationDays',
@@ -105,7 +105,7 @@ export function deriveBucketNamePrefix(namePrefix: string, purpose: string, hash
   return deriveName(derivationSpecOf(NAME_KINDS.bucket), [namePrefix, purpose], hashSeed, { sample: LONGEST_ACCOUNT_AND_REGION_SUFFIX });
 }
 
-export function validateSafeBucketProps(props: SafeBucketProps): Violation[] {
+function validateSafeBucketProps(props: SafeBucketProps): Violation[] {
   const violations = checkRules('props', props, BUCKET_PROPS_RULES);
   if (props.bucketName !== undefined) {
     violations.push(...validateName('bucketName', props.bucketName, BUCKET_NAME_RULES));
@@ -122,9 +122,19 @@ export function validateSafeBucketProps(props: SafeBucketProps): Violation[] {
  * new SafeBucket(stack, 'LambdaCode', { purpose: 'lambda-code' });
  * // TapStack -> "tapstack-lambda-code-<account id>-<region>"
  */
-export class SafeBucket extends Construct {
+export class SafeBucket extends Construct implements IBucket {
+  /**
+   * A bucket that exists outside this app, by name: validated against S3's naming rules
+   * (never rewritten), its ARN in the stack's partition. Works wherever an {@link IBucket} is taken.
+   */
+  public static fromBucketName(scope: Construct, id: string, bucketName: string, options: ImportedBucketOptions = {}): IBucket {
+    return new ImportedBucket(scope, id, bucketName, options);
+  }
+
   public readonly bucketName: string;
   public readonly bucketArn: string;
+  /** The customer-managed key, when `encryption` is KMS. */
+  public readonly kmsKeyArn?: string;
   public readonly bucket: S3Bucket;
 
   constructor(scope: Construct, id: string, props: SafeBucketProps = {}) {
@@ -156,6 +166,7 @@ export class SafeBucket extends Construct {
       rule: { objectOwnership: 'BucketOwnerEnforced' },
     });
     const encryption = props.encryption ?? { type: 'SSE_S3' };
+    this.kmsKeyArn = encryption.type === 'KMS' ? encryption.kmsKeyArn : undefined;
     new S3BucketServerSideEncryptionConfigurationA(this, 'Encryption', {
       bucket: this.bucket.id,
       rule: [
@@ -201,6 +212,21 @@ export class SafeBucket extends Construct {
       // A policy put before the public access block is in place can be rejected as public.
       dependsOn: [publicAccessBlock],
     });
+  }
+
+  /** Lets `grantee` read objects (`s3:GetObject`, `s3:GetObjectVersion`) and list the bucket (and decrypt with its KMS key). */
+  public grantRead(grantee: IGrantee): Grant {
+    return grantReadOn(this, grantee);
+  }
+
+  /** Lets `grantee` write objects (`s3:PutObject`, `s3:AbortMultipartUpload`) (and encrypt with its KMS key). */
+  public grantWrite(grantee: IGrantee): Grant {
+    return grantWriteOn(this, grantee);
+  }
+
+  /** {@link SafeBucket.grantRead} and {@link SafeBucket.grantWrite} together. */
+  public grantReadWrite(grantee: IGrantee): Grant {
+    return this.grantRead(grantee).combine(this.grantWrite(grantee));
   }
 
   private derivedNamePrefix(props: SafeBucketProps): string {

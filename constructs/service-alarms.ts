@@ -3,13 +3,13 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
-import { ConsistentTable } from './consistent-table';
 import { EncryptedTopic } from './encrypted-topic';
-import { LambdaRestApi } from './lambda-rest-api';
-import { LoggedStateMachine } from './logged-state-machine';
-import { UnreservedFunction } from './unreserved-function';
+import { IFunction } from './function-ref';
+import { IRestApi } from './rest-api-ref';
+import { IStateMachine } from './state-machine-ref';
+import { ITable } from './table-ref';
+import { accountPrincipalArn } from './internal/arn';
 import { NAME_KINDS, deriveNameFor } from './internal/name-rules';
-import { accountIdOf } from './internal/stack-context';
 import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
 /** When an alarm fires: the metric's value in one period at or above the threshold. */
@@ -103,22 +103,22 @@ export interface ServiceAlarmsProps {
    * State machines to watch: `ExecutionsFailed`, `ExecutionsTimedOut`, `ExecutionThrottled`.
    * @default none
    */
-  readonly stateMachines?: readonly LoggedStateMachine[];
+  readonly stateMachines?: readonly IStateMachine[];
   /**
    * Functions to watch: `Errors`, `Throttles`.
    * @default none
    */
-  readonly functions?: readonly UnreservedFunction[];
+  readonly functions?: readonly IFunction[];
   /**
    * REST API stages to watch: `5XXError`, `Latency` p99.
    * @default none
    */
-  readonly restApis?: readonly LambdaRestApi[];
+  readonly restApis?: readonly IRestApi[];
   /**
    * Tables to watch: `ThrottledRequests`.
    * @default none
    */
-  readonly tables?: readonly ConsistentTable[];
+  readonly tables?: readonly ITable[];
   /**
    * Thresholds; each one not given keeps its default.
    * @default DEFAULT_ALARM_THRESHOLDS
@@ -174,7 +174,7 @@ const PROPS_RULES: readonly Rule<ServiceAlarmsProps>[] = [
   },
 ];
 
-export function validateServiceAlarmsProps(props: ServiceAlarmsProps): Violation[] {
+function validateServiceAlarmsProps(props: ServiceAlarmsProps): Violation[] {
   const violations = checkRules('props', props, PROPS_RULES);
   for (const [name, value] of Object.entries(props.thresholds ?? {})) {
     if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
@@ -248,7 +248,7 @@ export class ServiceAlarms extends Construct {
           // AWS's default key policy: without it the key could not be managed at all.
           sid: 'AccountAdministersThroughIam',
           effect: 'Allow',
-          principals: [{ type: 'AWS', identifiers: [`arn:aws:iam::${accountIdOf(this)}:root`] }],
+          principals: [{ type: 'AWS', identifiers: [accountPrincipalArn(this)] }],
           actions: ['kms:*'],
           resources: ['*'],
         },
@@ -320,7 +320,7 @@ function definedOnly<T extends object>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function stateMachineAlarms(machine: LoggedStateMachine, t: Required<AlarmThresholds>): AlarmSpec[] {
+function stateMachineAlarms(machine: IStateMachine, t: Required<AlarmThresholds>): AlarmSpec[] {
   const metric = { namespace: 'AWS/States', dimensions: { StateMachineArn: machine.stateMachineArn }, statistic: 'Sum' };
   return [
     { watched: machine, metricName: 'ExecutionsFailed', threshold: t.executionsFailed, metric, description: `Executions of ${machine.node.path} failed` },
@@ -329,7 +329,7 @@ function stateMachineAlarms(machine: LoggedStateMachine, t: Required<AlarmThresh
   ];
 }
 
-function functionAlarms(fn: UnreservedFunction, t: Required<AlarmThresholds>): AlarmSpec[] {
+function functionAlarms(fn: IFunction, t: Required<AlarmThresholds>): AlarmSpec[] {
   const metric = { namespace: 'AWS/Lambda', dimensions: { FunctionName: fn.functionName }, statistic: 'Sum' };
   return [
     { watched: fn, metricName: 'Errors', threshold: t.functionErrors, metric, description: `Invocations of ${fn.node.path} failed` },
@@ -337,16 +337,16 @@ function functionAlarms(fn: UnreservedFunction, t: Required<AlarmThresholds>): A
   ];
 }
 
-function restApiAlarms(api: LambdaRestApi, t: Required<AlarmThresholds>): AlarmSpec[] {
+function restApiAlarms(api: IRestApi, t: Required<AlarmThresholds>): AlarmSpec[] {
   // REST API metrics are reported per API name and stage.
-  const dimensions = { ApiName: api.restApiName, Stage: api.stage.stageName };
+  const dimensions = { ApiName: api.restApiName, Stage: api.stageName };
   return [
     { watched: api, metricName: '5XXError', threshold: t.api5xxErrors, metric: { namespace: 'AWS/ApiGateway', dimensions, statistic: 'Sum' }, description: `${api.node.path} answered 5xx` },
     { watched: api, metricName: 'Latency', threshold: t.apiLatencyP99Ms, metric: { namespace: 'AWS/ApiGateway', dimensions, extendedStatistic: 'p99' }, description: `p99 latency of ${api.node.path} in milliseconds` },
   ];
 }
 
-function tableAlarm(table: ConsistentTable, t: Required<AlarmThresholds>, operations: readonly DynamoOperation[], period: number): AlarmSpec {
+function tableAlarm(table: ITable, t: Required<AlarmThresholds>, operations: readonly DynamoOperation[], period: number): AlarmSpec {
   // ThrottledRequests exists only per TableName and Operation: sum the operations with metric math.
   const metricQuery: CloudwatchMetricAlarmMetricQuery[] = operations.map((operation, index) => ({
     id: `m${index + 1}`,

@@ -4,9 +4,13 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { AssetType, Fn, TerraformAsset, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { existsSync } from 'fs';
-import { IGrantee, LeastPrivilegeRole, PolicyStatement, grantSid } from './least-privilege-role';
-import { SafeBucket } from './safe-bucket';
+import { createHash } from 'crypto';
+import { existsSync, readFileSync } from 'fs';
+import { IBucket } from './bucket-ref';
+import { Code } from './code';
+import { IFunction, ImportedFunction, allowInvokeOf, grantInvokeOn } from './function-ref';
+import { AddToPrincipalPolicyResult, Grant, IGrantee, PolicyStatement } from './grant';
+import { LeastPrivilegeRole } from './least-privilege-role';
 import { Bundle, bundleEntry } from './internal/bundling';
 import { LambdaConcurrencyGuard } from './internal/concurrency-budget';
 import { XRAY_WRITE_ACTIONS } from './internal/iam';
@@ -28,8 +32,6 @@ export {
   checkConcurrencyBudget,
   configureLambdaConcurrency,
 } from './internal/concurrency-budget';
-
-export { FUNCTION_NAME_RULES };
 
 /**
  * The keys Lambda sets itself and refuses in a function's configuration, as
@@ -72,10 +74,23 @@ export function looksLikeSecret(name: string): boolean {
 }
 
 export interface UnreservedFunctionProps {
-  /** TypeScript (or JavaScript) entry file; it must export `handler`. Bundled with esbuild at synth. */
-  readonly entry: string;
-  /** Bucket the code zip is uploaded to (under a key holding the asset hash). */
-  readonly codeBucket: SafeBucket;
+  /**
+   * The function's code: {@link Code.fromEntry} (bundled with esbuild at synth)
+   * or {@link Code.fromAsset} (a prebuilt zip). Give `code` or `entry`.
+   * @default `Code.fromEntry(entry)`
+   */
+  readonly code?: Code;
+  /**
+   * Shorthand for `code: Code.fromEntry(entry)`: a TypeScript (or JavaScript)
+   * file exporting `handler`, bundled with esbuild at synth. An absolute path
+   * (`join(__dirname, 'handler.ts')`): the working directory is never used, so
+   * the app synthesizes the same from any folder. For a path relative to a
+   * project folder, use `Code.fromEntry(path, { projectRoot })`.
+   * @default none: give `code` instead
+   */
+  readonly entry?: string;
+  /** Bucket the code zip is uploaded to (under a key holding its hash): a {@link SafeBucket}, or one imported with {@link SafeBucket.fromBucketName}. */
+  readonly codeBucket: IBucket;
   /**
    * The exact function name; validated, never rewritten.
    * @default `<stack name>-<path in the stack>`, built to pass FUNCTION_NAME_RULES (normalised, a hash
@@ -129,14 +144,59 @@ export interface UnreservedFunctionProps {
   readonly description?: string;
 }
 
+/** The code a function is built from: `code`, else `entry` as `Code.fromEntry(entry)`. */
+function codeOf(props: UnreservedFunctionProps): Code | undefined {
+  return props.code ?? (props.entry !== undefined ? Code.fromEntry(props.entry) : undefined);
+}
+
+const HANDLER_PATTERN = /^[A-Za-z0-9_./-]+\.[A-Za-z_$][A-Za-z0-9_$]*$/;
+
 const PROPS_RULES: readonly Rule<UnreservedFunctionProps>[] = [
   {
+    id: 'function/code',
+    field: 'code, entry',
+    pick: (p) => ({ code: p.code?.path, entry: p.entry }),
+    requirement: 'give the code exactly once: `code` or `entry`',
+    check: (p) => (p.code === undefined) !== (p.entry === undefined),
+    fix: 'pass entry: join(__dirname, \'handler.ts\'), or code: Code.fromEntry(...) or Code.fromAsset(...), not both',
+  },
+  {
+    id: 'function/entry-absolute',
+    field: 'code path',
+    pick: (p) => codeOf(p)?.path,
+    requirement: 'be an absolute path, or relative to an absolute projectRoot (the working directory is never used)',
+    check: (p) => {
+      const code = codeOf(p);
+      return code === undefined || code.absolutePath !== undefined;
+    },
+    fix: "use join(__dirname, 'handler.ts'), or Code.fromEntry('handler.ts', { projectRoot: join(__dirname, '..') })",
+  },
+  {
     id: 'function/entry-exists',
-    field: 'entry',
-    pick: (p) => p.entry,
-    requirement: 'name an entry file that exists',
-    check: (p) => existsSync(p.entry),
-    fix: 'check the path of `entry` (it is resolved from the working directory)',
+    field: 'code path',
+    pick: (p) => codeOf(p)?.absolutePath,
+    requirement: 'name a file that exists',
+    check: (p) => {
+      const path = codeOf(p)?.absolutePath;
+      return path === undefined || existsSync(path);
+    },
+    fix: 'check the path (an entry exporting `handler`, or the zip for Code.fromAsset)',
+  },
+  {
+    id: 'function/asset-zip',
+    field: 'code',
+    pick: (p) => p.code?.path,
+    requirement: 'be a .zip file (Code.fromAsset takes a built deployment package)',
+    check: (p) => p.code?.kind !== 'asset' || /\.zip$/i.test(p.code.path),
+    fix: 'zip the built code, or use Code.fromEntry to bundle an entry at synth',
+  },
+  {
+    id: 'function/handler',
+    field: 'code.handler',
+    pick: (p) => p.code?.handler,
+    requirement: 'be <file without extension>.<exported function>, e.g. index.handler',
+    check: (p) => p.code === undefined || HANDLER_PATTERN.test(p.code.handler),
+    fix: 'name the file in the zip and the function it exports',
   },
   {
     id: 'function/memory',
@@ -172,7 +232,7 @@ const PROPS_RULES: readonly Rule<UnreservedFunctionProps>[] = [
     pick: (p) => (p as { accountConcurrencyLimit?: unknown }).accountConcurrencyLimit,
     requirement: 'not be set on a function: the quota is one setting per stack (account and region)',
     check: (p) => (p as { accountConcurrencyLimit?: unknown }).accountConcurrencyLimit === undefined,
-    fix: "declare it once with configureLambdaConcurrency(stack, { accountQuota }) (TapStack: lambdaConcurrency), or the 'accountConcurrencyLimit' context",
+    fix: "declare it once per stack with configureLambdaConcurrency(stack, { accountQuota }), or the 'accountConcurrencyLimit' cdktf context value",
   },
   {
     id: 'function/environment-names',
@@ -200,7 +260,7 @@ const PROPS_RULES: readonly Rule<UnreservedFunctionProps>[] = [
   },
 ];
 
-export function validateUnreservedFunctionProps(props: UnreservedFunctionProps): Violation[] {
+function validateUnreservedFunctionProps(props: UnreservedFunctionProps): Violation[] {
   const violations = checkRules('props', props, PROPS_RULES);
   const runtime = props.runtime ?? DEFAULT_NODE_RUNTIME;
   const problem = runtimeProblem(runtime);
@@ -217,24 +277,47 @@ export function validateUnreservedFunctionProps(props: UnreservedFunctionProps):
 /**
  * A Node.js Lambda function that never eats the account's unreserved
  * concurrency (seed failure 2): it reserves none unless asked, and its stack's
- * {@link LambdaConcurrencyGuard} checks every reservation against the account
+ * concurrency guard (see {@link configureLambdaConcurrency}) checks every reservation against the account
  * quota on the final tree (at synth, and against the applied quota at plan).
  * It owns its log group (with retention), a least-privilege role, X-Ray
- * tracing, and its code: the entry is bundled with esbuild and uploaded to a
- * {@link SafeBucket} under a key holding the bundle hash.
+ * tracing, and its code: an entry bundled with esbuild, or a prebuilt zip
+ * ({@link Code}), uploaded to its code bucket under a key holding the package hash.
+ *
+ * Functions that exist already are referenced with {@link UnreservedFunction.fromFunctionArn}
+ * and {@link UnreservedFunction.fromFunctionName}, and work wherever an {@link IFunction} is taken.
  *
  * @example
- * const fn = new UnreservedFunction(stack, 'Processing', { entry: 'lambdas/processing/handler.ts', codeBucket });
+ * const fn = new UnreservedFunction(stack, 'Processing', { entry: join(__dirname, 'processing.ts'), codeBucket });
  * table.grant(fn, 'dynamodb:UpdateItem');
  */
-export class UnreservedFunction extends Construct implements IGrantee {
+export class UnreservedFunction extends Construct implements IFunction, IGrantee {
+  /**
+   * A function that exists outside this app, by ARN (a literal ARN is checked at synth; a
+   * qualified one, `...:function:<name>:<alias>`, is invoked as that version or alias).
+   */
+  public static fromFunctionArn(scope: Construct, id: string, functionArn: string): IFunction {
+    return ImportedFunction.fromArn(scope, id, functionArn);
+  }
+
+  /**
+   * A function that exists outside this app, by name (checked against Lambda's naming rules),
+   * in the stack's partition, account and region: literal where the stack's AWS provider pins
+   * them (`region`, one `allowed_account_ids`), else read at plan.
+   */
+  public static fromFunctionName(scope: Construct, id: string, functionName: string): IFunction {
+    return ImportedFunction.fromName(scope, id, functionName);
+  }
+
   public readonly functionName: string;
   public readonly functionArn: string;
   /** ARN to use in API Gateway integrations (`.../invocations`). */
   public readonly invokeArn: string;
   public readonly role: LeastPrivilegeRole;
   public readonly logGroup: CloudwatchLogGroup;
-  public readonly bundle: Bundle;
+  /** The code it runs. */
+  public readonly code: Code;
+  /** The esbuild bundle, for code from an entry; undefined for a prebuilt zip. */
+  public readonly bundle?: Bundle;
   public readonly lambda: LambdaFunction;
 
   constructor(scope: Construct, id: string, props: UnreservedFunctionProps) {
@@ -264,8 +347,10 @@ export class UnreservedFunction extends Construct implements IGrantee {
     });
     this.role.addToPrincipalPolicy({ sid: 'WriteTraces', actions: [...XRAY_WRITE_ACTIONS], resources: ['*'] });
 
-    this.bundle = bundleEntry(props.entry, esbuildTargetFor(runtime));
-    const code = codeObject(props.codeBucket, this.bundle);
+    this.code = codeOf(props) as Code;
+    const path = this.code.absolutePath as string;
+    this.bundle = this.code.kind === 'entry' ? bundleEntry(path, esbuildTargetFor(runtime)) : undefined;
+    const code = codeObject(props.codeBucket, this.bundle ?? prebuiltPackage(path));
 
     this.lambda = new LambdaFunction(this, 'Function', {
       functionName: name,
@@ -273,7 +358,7 @@ export class UnreservedFunction extends Construct implements IGrantee {
       role: this.role.roleArn,
       runtime,
       architectures: [props.architecture ?? 'arm64'],
-      handler: 'index.handler',
+      handler: this.code.handler,
       s3Bucket: props.codeBucket.bucketName,
       s3Key: code.key,
       sourceCodeHash: code.sourceCodeHash,
@@ -293,26 +378,18 @@ export class UnreservedFunction extends Construct implements IGrantee {
   }
 
   /** Lets `grantee` invoke this function (and its versions and aliases). */
-  public grantInvoke(grantee: IGrantee): void {
-    grantee.addToPrincipalPolicy({
-      sid: grantSid('Invoke', this),
-      actions: ['lambda:InvokeFunction'],
-      resources: [this.functionArn, `${this.functionArn}:*`],
-    });
+  public grantInvoke(grantee: IGrantee): Grant {
+    return grantInvokeOn(this, grantee);
   }
 
   /** Lets an AWS service invoke the function, only from `sourceArn` (resource-based policy). */
   public allowInvokeFrom(id: string, principal: string, sourceArn: string): LambdaPermission {
-    return new LambdaPermission(this, id, {
-      action: 'lambda:InvokeFunction',
-      functionName: this.functionName,
-      principal,
-      sourceArn,
-    });
+    return allowInvokeOf(this, id, this.functionName, principal, sourceArn);
   }
 
-  public addToPrincipalPolicy(statement: PolicyStatement): void {
-    this.role.addToPrincipalPolicy(statement);
+  /** Adds a statement to the function's role (what its code may call). */
+  public addToPrincipalPolicy(statement: PolicyStatement): AddToPrincipalPolicyResult {
+    return this.role.addToPrincipalPolicy(statement);
   }
 }
 
@@ -322,11 +399,22 @@ interface CodeObject {
   readonly sourceCodeHash: string;
 }
 
-/** One asset and one S3 object per bundle per bucket: functions sharing an entry share the upload. */
-function codeObject(bucket: SafeBucket, bundle: Bundle): CodeObject {
-  const id = `Code${bundle.contentHash.slice(0, 16)}`;
+/** A deployment package: its zip and the hash of its contents. */
+interface CodePackage {
+  readonly zipPath: string;
+  readonly contentHash: string;
+}
+
+/** A prebuilt zip as a package (its hash read once per process). */
+function prebuiltPackage(zipPath: string): CodePackage {
+  return { zipPath, contentHash: createHash('sha256').update(readFileSync(zipPath)).digest('hex') };
+}
+
+/** One asset and one S3 object per package per bucket: functions sharing an entry (or a zip) share the upload. */
+function codeObject(bucket: IBucket, codePackage: CodePackage): CodeObject {
+  const id = `Code${codePackage.contentHash.slice(0, 16)}`;
   const existing = bucket.node.tryFindChild(id) as CodeAsset | undefined;
-  return existing ?? new CodeAsset(bucket, id, bucket, bundle);
+  return existing ?? new CodeAsset(bucket, id, bucket, codePackage);
 }
 
 class CodeAsset extends Construct implements CodeObject {
@@ -334,9 +422,9 @@ class CodeAsset extends Construct implements CodeObject {
   public readonly key: string;
   public readonly sourceCodeHash: string;
 
-  constructor(scope: Construct, id: string, bucket: SafeBucket, bundle: Bundle) {
+  constructor(scope: Construct, id: string, bucket: IBucket, codePackage: CodePackage) {
     super(scope, id);
-    const asset = new TerraformAsset(this, 'Asset', { path: bundle.zipPath, type: AssetType.FILE });
+    const asset = new TerraformAsset(this, 'Asset', { path: codePackage.zipPath, type: AssetType.FILE });
     this.key = `lambda/${asset.assetHash}.zip`;
     this.object = new S3Object(this, 'Object', {
       bucket: bucket.bucketName,

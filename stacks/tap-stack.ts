@@ -1,10 +1,12 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { join } from 'path';
 import { ConsistentTable } from '../constructs/consistent-table';
 import { EncryptedTopic } from '../constructs/encrypted-topic';
 import { ApiWebAcl } from '../constructs/api-web-acl';
-import { ApiRouteRef, LambdaRestApi } from '../constructs/lambda-rest-api';
+import { LambdaRestApi } from '../constructs/lambda-rest-api';
+import { ApiRouteRef } from '../constructs/rest-api-ref';
 import { ExistingRole, LeastPrivilegeRole } from '../constructs/least-privilege-role';
 import { LoggedStateMachine } from '../constructs/logged-state-machine';
 import { SafeBucket } from '../constructs/safe-bucket';
@@ -103,6 +105,9 @@ const TAP_STACK_PROPS_RULES: readonly Rule<TapStackProps>[] = [
   },
 ];
 
+/** The Lambda code, found from this file (never from the working directory). */
+const LAMBDAS = join(__dirname, '..', 'lambdas');
+
 /** What a client of the job API may do: submit a job and read it. Listing every job by status is not for clients. */
 export const CLIENT_ROUTES: readonly ApiRouteRef[] = [
   { method: 'POST', path: '/jobs' },
@@ -142,19 +147,19 @@ export class TapStack extends TerraformStack {
 
     const tableEnv = { TABLE_NAME: table.tableName };
     const validation = new UnreservedFunction(this, 'Validation', {
-      entry: 'lambdas/validation/handler.ts',
+      entry: join(LAMBDAS, 'validation', 'handler.ts'),
       codeBucket,
       environment: tableEnv,
       description: 'Workflow step 1: checks a job payload against its type',
     });
     const processing = new UnreservedFunction(this, 'Processing', {
-      entry: 'lambdas/processing/handler.ts',
+      entry: join(LAMBDAS, 'processing', 'handler.ts'),
       codeBucket,
       environment: tableEnv,
       description: 'Workflow step 2: runs the job and stores the result',
     });
     const notification = new UnreservedFunction(this, 'Notification', {
-      entry: 'lambdas/notification/handler.ts',
+      entry: join(LAMBDAS, 'notification', 'handler.ts'),
       codeBucket,
       environment: { ...tableEnv, TOPIC_ARN: topic.topicArn },
       description: 'Workflow step 3 and failure recorder: publishes the outcome, sets the terminal status',
@@ -173,7 +178,7 @@ export class TapStack extends TerraformStack {
     table.grant(workflow, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
 
     const api = new UnreservedFunction(this, 'Api', {
-      entry: 'lambdas/api/handler.ts',
+      entry: join(LAMBDAS, 'api', 'handler.ts'),
       codeBucket,
       environment: { ...tableEnv, STATE_MACHINE_ARN: workflow.stateMachineArn },
       description: 'API front door: submits, reads and lists jobs',

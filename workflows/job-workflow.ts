@@ -1,4 +1,4 @@
-import { UnreservedFunction } from '../constructs/unreserved-function';
+import { IFunction } from '../constructs/function-ref';
 import { PARTITION_KEY, historyKey, jobKey, statusPartition } from '../lambdas/shared/jobs-schema';
 import { NON_TERMINAL_STATUSES } from '../lambdas/shared/jobs-schema';
 
@@ -47,14 +47,14 @@ function keyParameters(key: Record<string, string>): Record<string, unknown> {
  *    in a non-terminal status.
  */
 export function jobWorkflowDefinition(steps: {
-  validation: UnreservedFunction;
-  processing: UnreservedFunction;
-  notification: UnreservedFunction;
+  validation: IFunction;
+  processing: IFunction;
+  notification: IFunction;
   /** The jobs table, for the last-resort write. */
   table: { readonly tableName: string };
 }): Record<string, unknown> {
   const retry = [{ ErrorEquals: RETRIED_LAMBDA_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 10, JitterStrategy: 'FULL' }];
-  const task = (fn: UnreservedFunction, next: string | undefined, failedState: string) => ({
+  const task = (fn: IFunction, next: string | undefined, failedState: string) => ({
     Type: 'Task',
     Resource: fn.functionArn,
     TimeoutSeconds: 60,

@@ -1,9 +1,14 @@
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
-import { LoggedStateMachine, roleNameFromArn } from '../../constructs/logged-state-machine';
+import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import { ConsistentTable } from '../../constructs/consistent-table';
+import { defineKeySchema } from '../../constructs/key-schema';
+import { LoggedStateMachine } from '../../constructs/logged-state-machine';
+import { roleNameFromArn } from '../../constructs/internal/state-machine';
 import { SafeBucket } from '../../constructs/safe-bucket';
 import { UnreservedFunction } from '../../constructs/unreserved-function';
 import { LOG_DELIVERY_ACTIONS } from '../../constructs/internal/iam';
-import { ECHO_ENTRY, SynthesizedStack, errorOf, newStack, onlyResource, synth } from '../helpers/stacks';
+import { ECHO_ENTRY, SynthesizedStack, errorOf, guardErrorOf, newStack, onlyResource, synth } from '../helpers/stacks';
 
 function setup() {
   const { stack } = newStack();
@@ -11,7 +16,7 @@ function setup() {
   const called = new UnreservedFunction(stack, 'Called', { entry: ECHO_ENTRY, codeBucket });
   const bystander = new UnreservedFunction(stack, 'Bystander', { entry: ECHO_ENTRY, codeBucket });
   const definition = { StartAt: 'Run', States: { Run: { Type: 'Task', Resource: called.functionArn, End: true } } };
-  return { stack, called, bystander, definition };
+  return { stack, codeBucket, called, bystander, definition };
 }
 
 function roleStatements(json: SynthesizedStack, prefix: string) {
@@ -195,5 +200,91 @@ describe('LoggedStateMachine definition check', () => {
     const message = errorOf(() => new LoggedStateMachine(stack, 'Workflow', { definition, stateMachineName: 'has spaces', logRetentionDays: 2 }));
     expect(message).toContain('[state-machine-name/charset]');
     expect(message).toContain('[log-retention/allowed-value]');
+  });
+});
+
+describe('LoggedStateMachine invoke grants: exactly the functions its Task states call, whatever made them', () => {
+  const invokeStatements = (json: SynthesizedStack) =>
+    roleStatements(json, 'Workflow_Role_PolicyDocument').filter((s) => s.actions.includes('lambda:InvokeFunction'));
+  const validated = (stack: TerraformStack) => () => Testing.synth(stack, true);
+
+  it('grants a plain LambdaFunction of the provider package, named by its ARN', () => {
+    const { stack, codeBucket } = setup();
+    const raw = new LambdaFunction(stack, 'Raw', { functionName: 'raw-fn', role: 'arn:aws:iam::123456789012:role/r', runtime: 'nodejs22.x', handler: 'index.handler', s3Bucket: codeBucket.bucketName, s3Key: 'raw.zip' });
+    const machine = new LoggedStateMachine(stack, 'Workflow', { definition: { StartAt: 'Run', States: { Run: { Type: 'Task', Resource: raw.arn, End: true } } } });
+    expect(machine.invokedFunctions).toHaveLength(1);
+    expect(invokeStatements(synth(stack).json)).toEqual([
+      { sid: 'InvokeTaskRun', effect: 'Allow', actions: ['lambda:InvokeFunction'], resources: [expect.stringMatching(/^\$\{aws_lambda_function\.Raw\.arn\}$/), expect.stringMatching(/^\$\{aws_lambda_function\.Raw\.arn\}:\*$/)] },
+    ]);
+  });
+
+  it('grants imported functions and the FunctionName of lambda:invoke tasks, inside Parallel branches and Map processors too', () => {
+    const { stack, called } = setup();
+    const imported = UnreservedFunction.fromFunctionArn(stack, 'Orders', 'arn:aws:lambda:us-east-1:123456789012:function:orders');
+    const machine = new LoggedStateMachine(stack, 'Workflow', {
+      definition: {
+        StartAt: 'Both',
+        States: {
+          Both: {
+            Type: 'Parallel',
+            Branches: [
+              { StartAt: 'A', States: { A: { Type: 'Task', Resource: imported.functionArn, End: true } } },
+              { StartAt: 'B', States: { B: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: called.functionName, 'Payload.$': '$' }, End: true } } },
+            ],
+            Next: 'Each',
+          },
+          Each: {
+            Type: 'Map',
+            ItemProcessor: { StartAt: 'C', States: { C: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'named-elsewhere' }, End: true } } },
+            End: true,
+          },
+        },
+      },
+    });
+    expect(machine.invokedFunctions.map((fn) => fn.node.path)).toEqual(['TapStack/Orders', 'TapStack/Called', 'TapStack/Workflow/TaskEachC']);
+    const resources = invokeStatements(synth(stack).json).flatMap((s) => s.resources);
+    expect(resources).toEqual(expect.arrayContaining([
+      'arn:aws:lambda:us-east-1:123456789012:function:orders',
+      expect.stringMatching(/^\$\{aws_lambda_function\.Called_Function_\w+\.arn\}$/),
+      'arn:${data.aws_partition.Partition.partition}:lambda:us-east-1:${data.aws_caller_identity.CallerIdentity.account_id}:function:named-elsewhere',
+    ]));
+    expect(resources.some((r) => r.includes('Bystander'))).toBe(false);
+  });
+
+  it('refuses at synth a Task whose function is chosen at run time, unless the functions are listed', () => {
+    const { stack, called, bystander } = setup();
+    const definition = { StartAt: 'Pick', States: { Pick: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { 'FunctionName.$': '$.fn' }, End: true } } };
+    const error = guardErrorOf(() => new LoggedStateMachine(stack, 'Workflow', { definition }));
+    expect(error.violations).toEqual([expect.objectContaining({ ruleId: 'state-machine/task-function-known', field: 'States.Pick.Parameters.FunctionName' })]);
+    const listed = new LoggedStateMachine(stack, 'Listed', { definition, invokedFunctions: [called, bystander] });
+    expect(listed.invokedFunctions).toEqual([called, bystander]);
+  });
+
+  it('refuses a function the definition names that the list leaves out', () => {
+    const { stack, definition, bystander } = setup();
+    const error = guardErrorOf(() => new LoggedStateMachine(stack, 'Workflow', { definition, invokedFunctions: [bystander] }));
+    expect(error.violations).toEqual([expect.objectContaining({ ruleId: 'state-machine/unlisted-function', field: 'States.Run.Resource' })]);
+  });
+
+  it('refuses a Task resource that is neither a function, a service integration nor an activity', () => {
+    const { stack } = setup();
+    const target = new TerraformVariable(stack, 'target', { type: 'string' });
+    const error = guardErrorOf(
+      () => new LoggedStateMachine(stack, 'Workflow', { definition: { StartAt: 'Run', States: { Run: { Type: 'Task', Resource: target.stringValue, End: true } } } }),
+    );
+    expect(error.violations).toEqual([expect.objectContaining({ ruleId: 'state-machine/task-resource', field: 'States.Run.Resource' })]);
+  });
+
+  it('stops synth when a service integration task was never granted, and passes once it is', () => {
+    const { stack } = setup();
+    const table = new ConsistentTable(stack, 'Jobs', { schema: defineKeySchema({ primary: { partitionKey: { name: 'pk', type: 'S' } } }) });
+    const machine = new LoggedStateMachine(stack, 'Workflow', {
+      definition: { StartAt: 'Put', States: { Put: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: { TableName: table.tableName, Item: {} }, End: true } } },
+    });
+    const message = errorOf(validated(stack));
+    expect(message).toContain('[TapStack/Workflow] LoggedStateMachine has 1 problem:');
+    expect(message).toContain('[state-machine/service-task-granted] States.Put "dynamodb:PutItem" must be granted to the state machine');
+    table.grant(machine, 'dynamodb:PutItem');
+    expect(validated(stack)).not.toThrow();
   });
 });

@@ -1,6 +1,7 @@
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { TerraformVariable } from 'cdktf';
-import { BUCKET_NAME_RULES, SafeBucket, deriveBucketNamePrefix } from '../../constructs/safe-bucket';
+import { SafeBucket, deriveBucketNamePrefix } from '../../constructs/safe-bucket';
+import { BUCKET_NAME_RULES } from '../../constructs/internal/name-rules';
 import { errorOf, newStack, onlyResource, synth } from '../helpers/stacks';
 
 describe('SafeBucket name guard (seed failure 1)', () => {

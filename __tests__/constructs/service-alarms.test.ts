@@ -68,7 +68,8 @@ describe('ServiceAlarms', () => {
   });
 
   it('alarms on the API stage: 5XXError (sum) and Latency (p99), by API name and stage', () => {
-    const dimensions = { ApiName: reference(json, 'aws_api_gateway_rest_api', 'name'), Stage: reference(json, 'aws_api_gateway_stage', 'stage_name') };
+    // Any IRestApi is watched by its name and its stage's name (the same literal the stage is created with).
+    const dimensions = { ApiName: reference(json, 'aws_api_gateway_rest_api', 'name'), Stage: onlyResource(json, 'aws_api_gateway_stage').stage_name };
     expect(onlyResource(json, 'aws_api_gateway_rest_api').name).toBe('Svc-Api');
     const errors = alarmNamed(json, 'Svc-Api-5XXError');
     expect(errors).toMatchObject({ namespace: 'AWS/ApiGateway', metric_name: '5XXError', statistic: 'Sum', threshold: 1, dimensions });

@@ -20,9 +20,9 @@ import {
 } from '../../constructs/unreserved-function';
 import { esbuildRunCount } from '../../constructs/internal/bundling';
 import { NODE_RUNTIMES } from '../../constructs/internal/lambda-runtimes';
-import { ECHO_ENTRY, errorOf, newStack, onlyResource, synth } from '../helpers/stacks';
+import { ECHO_ENTRY, errorOf, guardErrorOf, newStack, onlyResource, synth } from '../helpers/stacks';
 
-const SDK_ENTRY = '__tests__/fixtures/sdk-handler.ts';
+const SDK_ENTRY = join(__dirname, '..', 'fixtures', 'sdk-handler.ts');
 
 /**
  * One synth with freshly loaded modules (so the per-process bundle cache is
@@ -43,7 +43,7 @@ function synthInFreshModuleState(): { zipPath: string; s3Key: string; sourceCode
     const codeBucket = new bucketModule.SafeBucket(stack, 'Code');
     const fn = new fnModule.UnreservedFunction(stack, 'Fn', { entry: SDK_ENTRY, codeBucket });
     const lambda = Object.values(JSON.parse(cdktf.Testing.synth(stack)).resource.aws_lambda_function)[0] as Record<string, string>;
-    result = { zipPath: fn.bundle.zipPath, s3Key: lambda.s3_key, sourceCodeHash: lambda.source_code_hash };
+    result = { zipPath: fn.bundle!.zipPath, s3Key: lambda.s3_key, sourceCodeHash: lambda.source_code_hash };
   });
   jest.dontMock('os');
   return result!;
@@ -291,10 +291,12 @@ describe('UnreservedFunction concurrency guard (seed failure 2)', () => {
 
   it('refuses an invalid typed quota setting at once', () => {
     const { stack } = stackWithBucket();
-    expect(errorOf(() => configureLambdaConcurrency(stack, { accountQuota: Number.POSITIVE_INFINITY }))).toContain(
-      '[function/concurrency-quota] lambdaConcurrency.accountQuota is Infinity, which is not a whole number',
-    );
-    expect(errorOf(() => configureLambdaConcurrency(stack, { accountQuota: 99.5 }))).toContain('99.5, which is not a whole number');
+    for (const accountQuota of [Number.POSITIVE_INFINITY, 99.5, 0]) {
+      const error = guardErrorOf(() => configureLambdaConcurrency(stack, { accountQuota }));
+      expect(error.constructPath).toBe('TapStack');
+      expect(error.violations).toEqual([expect.objectContaining({ ruleId: 'function/concurrency-quota', field: 'accountQuota', value: accountQuota })]);
+      expect(error.message).toContain(`accountQuota ${accountQuota} must be a whole number of at least 1`);
+    }
   });
 
   it('refuses the removed per-function accountConcurrencyLimit prop instead of ignoring it', () => {
@@ -344,7 +346,7 @@ describe('UnreservedFunction props guard', () => {
     const { fn } = stackWithBucket();
     const message = errorOf(() =>
       fn('Broken', {
-        entry: 'lambdas/does-not-exist.ts',
+        entry: join(__dirname, 'does-not-exist.ts'),
         memorySize: 64,
         timeoutSeconds: 901,
         logRetentionDays: 10,
@@ -501,7 +503,7 @@ describe('UnreservedFunction bundling', () => {
   it('zips the bundle with index.js at the root', () => {
     const { fn } = stackWithBucket();
     const bundle = fn('Processing').bundle;
-    expect(Object.keys(unzipSync(readFileSync(bundle.zipPath)))).toEqual(['index.js']);
+    expect(Object.keys(unzipSync(readFileSync(bundle!.zipPath)))).toEqual(['index.js']);
   });
 
   it('gives the same code the same zip and asset hash in two separate synths (fresh bundle cache and folder each)', () => {
@@ -516,7 +518,7 @@ describe('UnreservedFunction bundling', () => {
 
   it('keeps @aws-sdk out of a handler that imports it, and minifies the rest', () => {
     const { fn } = stackWithBucket();
-    const code = readFileSync(join(fn('Sdk', { entry: SDK_ENTRY }).bundle.dir, 'index.js'), 'utf8');
+    const code = readFileSync(join(fn('Sdk', { entry: SDK_ENTRY }).bundle!.dir, 'index.js'), 'utf8');
     // Left as runtime requires of the SDK the Node.js runtime ships...
     expect(code).toMatch(/require\("@aws-sdk\/client-dynamodb"\)/);
     expect(code).toMatch(/require\("@aws-sdk\/lib-dynamodb"\)/);

@@ -1,7 +1,10 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { App, TerraformStack, Testing } from 'cdktf';
+import { join } from 'path';
+import { GuardValidationError } from '../../constructs/guard-validation-error';
 
-export const ECHO_ENTRY = '__tests__/fixtures/echo-handler.ts';
+/** Entries are absolute: a function's code never depends on the working directory. */
+export const ECHO_ENTRY = join(__dirname, '..', 'fixtures', 'echo-handler.ts');
 
 /** A test app with one AWS stack (named like the seed's stack unless told otherwise). */
 export function newStack(name = 'TapStack', context: Record<string, unknown> = {}): { app: App; stack: TerraformStack } {
@@ -31,6 +34,17 @@ export function onlyResource(json: SynthesizedStack, type: string): Record<strin
     throw new Error(`expected exactly one ${type}, found ${instances.length}`);
   }
   return instances[0];
+}
+
+/** Runs `build` and returns the GuardValidationError it throws (fails when it throws nothing, or another error). */
+export function guardErrorOf(build: () => unknown): GuardValidationError {
+  try {
+    build();
+  } catch (error) {
+    if (error instanceof GuardValidationError) return error;
+    throw new Error(`expected a GuardValidationError, got ${String(error)}`, { cause: error });
+  }
+  throw new Error('expected the construct to throw, but it did not');
 }
 
 /** Runs `build` and returns the message of the error it throws (fails when it does not throw). */

@@ -5,15 +5,16 @@ import { join, resolve } from 'path';
 
 const ROOT = resolve(__dirname, '..', '..');
 
-/** cdktf.json's `app`, run as the cdktf CLI runs it: through a shell, in the project folder. */
-function runApp(env: Record<string, string>): { status: number | null; stderr: string } {
-  const app = JSON.parse(readFileSync(join(ROOT, 'cdktf.json'), 'utf8')).app as string;
+/** cdktf.json's `app`, run as the cdktf CLI runs it: through a shell, in the project folder (on another app file when given). */
+function runApp(env: Record<string, string>, appFile?: string): { status: number | null; stdout: string; stderr: string } {
+  const configured = JSON.parse(readFileSync(join(ROOT, 'cdktf.json'), 'utf8')).app as string;
+  const app = appFile ? configured.replace(/ main\.ts$/, ` ${appFile}`) : configured;
   const result = spawnSync('sh', ['-c', app], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`, ...env },
   });
-  return { status: result.status, stderr: result.stderr };
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe("cdktf.json's app command", () => {
@@ -35,4 +36,31 @@ describe("cdktf.json's app command", () => {
     expect(result.stderr).toContain('ARCHIVER_LOADED=false');
     expect(readdirSync(compileCache).length).toBeGreaterThan(0);
   }, 120_000);
+
+  describe('on an app the guards refuse: one block on stderr (construct path, rule, value, fix), nothing else', () => {
+    const REFUSED_APP = '__tests__/fixtures/refused-app/main.ts';
+    const outdir = () => join(mkdtempSync(join(tmpdir(), 'app-refused-')), 'out');
+
+    it('a name refused in the constructor: no stack trace, no source excerpt, no violations object, no "edges" item', () => {
+      const result = runApp({ CDKTF_OUTDIR: outdir(), REFUSE: 'bucket-name' }, REFUSED_APP);
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        "SafeBucket at 'Refused/Code' has 1 problem:\n" +
+          '  - [bucket-name/charset] bucketName "TapStack-lambda-code-123456789012" must contain only lowercase letters, digits, \'.\' and \'-\'.\n' +
+          '    Fix: lowercase the name and replace other characters with "-"\n',
+      );
+    }, 60_000);
+
+    it('a check on the final tree: the path once (cdktf prefixes it), the fix in terms of the library, no advice to skip validation', () => {
+      const result = runApp({ CDKTF_OUTDIR: outdir(), REFUSE: 'final-tree' }, REFUSED_APP);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        'Validation failed with the following errors:\n' +
+          '  [Refused/Flow] LoggedStateMachine has 1 problem:\n' +
+          '  - [state-machine/service-task-granted] States.Put "dynamodb:PutItem" must be granted to the state machine: its role is asked for permissions through grant methods.\n' +
+          "    Fix: grant it through the resource's construct, e.g. table.grant(machine, 'dynamodb:PutItem') or topic.grantPublish(machine)\n",
+      );
+    }, 60_000);
+  });
 });

@@ -29,7 +29,7 @@ let url: string;
 
 beforeAll(async () => {
   const { stack } = newStack('AuthApp');
-  const handler = new UnreservedFunction(stack, 'Echo', { entry: '__tests__/fixtures/proxy-echo-handler.ts', codeBucket: new SafeBucket(stack, 'Code', {}) });
+  const handler = new UnreservedFunction(stack, 'Echo', { entry: join(__dirname, '..', 'fixtures', 'proxy-echo-handler.ts'), codeBucket: new SafeBucket(stack, 'Code', {}) });
   new LambdaRestApi(stack, 'Api', {
     routes: [
       { method: 'POST', path: '/items', handler, requestBodySchema: itemSchema },

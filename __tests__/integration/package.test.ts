@@ -1,7 +1,9 @@
+import { RunOptions, StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 import { spawnSync } from 'child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join, resolve } from 'path';
+import { withPlaceholderArns } from '../../constructs/internal/state-machine';
 
 // The constructs as another team gets them: `npm pack`, installed into a fresh consumer
 // project (offline: the tarball is unpacked as npm would, and every other package is
@@ -189,15 +191,6 @@ describe(`the ${PACKAGE.name} package`, () => {
     expect(readme).toContain(`\`\`\`ts\n${importLine}\n\`\`\``);
   });
 
-  it('synthesizes the four guard constructs imported from the package name', () => {
-    mustRun(process.execPath, ['out/main.js'], consumer, { CDKTF_OUTDIR: join(consumer, 'cdktf.out') });
-    const stack = JSON.parse(readFileSync(join(consumer, 'cdktf.out', 'stacks', 'ConsumerStack', 'cdk.tf.json'), 'utf8'));
-    for (const type of ['aws_s3_bucket', 'aws_lambda_function', 'aws_sfn_state_machine', 'aws_dynamodb_table']) {
-      expect(Object.keys(stack.resource[type] ?? {})).toHaveLength(1);
-    }
-    expect(Object.values<any>(stack.resource.aws_dynamodb_table)[0].hash_key).toBe('PK');
-  });
-
   it("refuses the seed's bundle at synth (Key: { pk } granted the PK table), naming both spellings, the function, the table and the fix", () => {
     const result = run(process.execPath, ['out/main.js'], consumer, { CDKTF_OUTDIR: join(work, 'seed4.out'), CONSUMER_HANDLER: 'handlers/seed-raw-sdk.ts' });
     expect(result.status).not.toBe(0);
@@ -213,14 +206,82 @@ describe(`the ${PACKAGE.name} package`, () => {
     expect(result.output).toContain('Fix: build keys with the table client typed from that schema (guarded-serverless-stack/table-client)');
   });
 
-  it('keeps its guards: the seed-1 bucket name is refused at synth, naming the construct, the rule and the fix', () => {
+  /** Synthesizes the consumer app with `cwd` as the working directory; returns its stack's Terraform JSON. */
+  function synthConsumer(cwd: string): any {
+    const outdir = mkdtempSync(join(work, 'out-'));
+    mustRun(process.execPath, [join(consumer, 'out', 'main.js')], cwd, { CDKTF_OUTDIR: outdir });
+    return JSON.parse(readFileSync(join(outdir, 'stacks', 'ConsumerStack', 'cdk.tf.json'), 'utf8'));
+  }
+
+  let stack: any;
+  beforeAll(() => {
+    stack = synthConsumer(consumer);
+  });
+
+  it('synthesizes the guard constructs imported from the package name', () => {
+    for (const type of ['aws_s3_bucket', 'aws_sfn_state_machine', 'aws_dynamodb_table']) {
+      expect(Object.keys(stack.resource[type] ?? {})).toHaveLength(1);
+    }
+    expect(Object.values<any>(stack.resource.aws_lambda_function).map((f) => f.function_name).sort()).toEqual(['ConsumerStack-Worker', 'legacy-notifier']);
+    expect(Object.values<any>(stack.resource.aws_dynamodb_table)[0].hash_key).toBe('PK');
+  });
+
+  it('takes an imported bucket as the code bucket and an imported function as an API route, through the shipped interfaces', () => {
+    const worker = Object.values<any>(stack.resource.aws_lambda_function).find((f) => f.function_name === 'ConsumerStack-Worker');
+    expect(worker.s3_bucket).toBe('acme-shared-lambda-code');
+    expect(Object.values<any>(stack.resource.aws_s3_object).map((o) => o.bucket)).toEqual(['acme-shared-lambda-code']);
+    expect(Object.values<any>(stack.resource.aws_lambda_permission)).toEqual([
+      expect.objectContaining({ function_name: 'billing', principal: 'apigateway.amazonaws.com' }),
+    ]);
+  });
+
+  it('grants the state machine invoke on exactly its three Task functions: made here, imported, and made with the provider class', () => {
+    const policy = Object.entries<any>(stack.data.aws_iam_policy_document).find(([name]) => name.startsWith('Flow_Role_PolicyDocument'))?.[1];
+    const invoked = policy.statement.filter((s: any) => s.actions.includes('lambda:InvokeFunction')).flatMap((s: any) => s.resources);
+    expect(invoked).toEqual([
+      expect.stringMatching(/^\$\{aws_lambda_function\.Worker_Function_\w+\.arn\}$/),
+      expect.stringMatching(/^\$\{aws_lambda_function\.Worker_Function_\w+\.arn\}:\*$/),
+      'arn:aws:lambda:eu-west-1:123456789012:function:billing',
+      'arn:aws:lambda:eu-west-1:123456789012:function:billing:*',
+      '${aws_lambda_function.Legacy.arn}',
+      '${aws_lambda_function.Legacy.arn}:*',
+    ]);
+  });
+
+  it('runs the state machine definition as synthesized: Work, then the imported Bill, then the provider-class Notify', async () => {
+    const local = Object.entries<any>(stack.locals).find(([name]) => name.startsWith('Flow_Definition'))?.[1];
+    // References (`${aws_lambda_function.Legacy.arn}`) become function ARNs of their shape, as the construct's own ASL check reads them.
+    const machine = new StateMachine(withPlaceholderArns(local) as StateMachineDefinition, { validationOptions: { checkArn: true, checkPaths: true } });
+    const called: string[] = [];
+    type TaskHandler = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>[string];
+    const task = (name: string): TaskHandler => (input) => {
+      called.push(name);
+      return { ...(input as object), [name]: true };
+    };
+    const run = machine.run({ order: 'ORDER#1' }, { overrides: { taskResourceLocalHandlers: { Work: task('Work'), Bill: task('Bill'), Notify: task('Notify') } } });
+    await expect(run.result).resolves.toEqual({ order: 'ORDER#1', Work: true, Bill: true, Notify: true });
+    expect(called).toEqual(['Work', 'Bill', 'Notify']);
+  });
+
+  it('synthesizes the same stack from a folder other than the app\'s own (entries never depend on the working directory)', () => {
+    const elsewhere = mkdtempSync(join(work, 'elsewhere-'));
+    expect(synthConsumer(elsewhere)).toEqual(stack);
+  });
+
+  it('keeps its guards: the seed-1 bucket name is refused at synth, naming the construct, the rule and the fix, once', () => {
     const result = run(process.execPath, ['out/main.js'], consumer, {
       CDKTF_OUTDIR: join(work, 'refused.out'),
       CONSUMER_BUCKET_NAME: 'TapStack-lambda-code-123456789012',
     });
     expect(result.status).not.toBe(0);
-    expect(result.output).toContain("SafeBucket at 'ConsumerStack/Code'");
-    expect(result.output).toContain('[bucket-name/charset]');
-    expect(result.output).toContain('Fix: lowercase the name');
+    expect(result.output).toContain(
+      "GuardValidationError: SafeBucket at 'ConsumerStack/Code' has 1 problem:\n" +
+        '  - [bucket-name/charset] bucketName "TapStack-lambda-code-123456789012" must contain only lowercase letters, digits, \'.\' and \'-\'.\n' +
+        '    Fix: lowercase the name and replace other characters with "-"\n' +
+        `    at Object.<anonymous> (${join(consumer, 'out', 'main.js')}:`,
+    );
+    // Node's own printout, without the app command's handler: no violations object, one frame (the app's line).
+    expect(result.output).not.toMatch(/violations: \[|ruleId:|bucket-name\/edges/);
+    expect(result.output.split('\n').filter((line) => /^\s+at /.test(line))).toHaveLength(1);
   });
 });

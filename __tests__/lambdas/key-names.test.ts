@@ -100,14 +100,14 @@ describe('key attribute names in the synthesized bundles', () => {
   const functions = stack.node.findAll().filter((c): c is UnreservedFunction => c instanceof UnreservedFunction);
 
   it.each(functions.map((fn) => [fn.node.path, fn] as const))('%s spells every key name as the schema does', (_path, fn) => {
-    const code = readFileSync(join(fn.bundle.dir, 'index.js'), 'utf8');
+    const code = readFileSync(join(fn.bundle!.dir, 'index.js'), 'utf8');
     expect(misspeltKeyNames(code, jobsTableSchema, inBundle)).toEqual([]);
   });
 
   it('scans the four functions, whose bundles hold the schema they were built with', () => {
     expect(functions).toHaveLength(4);
     for (const fn of functions) {
-      const code = readFileSync(join(fn.bundle.dir, 'index.js'), 'utf8');
+      const code = readFileSync(join(fn.bundle!.dir, 'index.js'), 'utf8');
       expect(keyLookalikes(code, jobsTableSchema, inBundle).map((n) => n.text)).toEqual(expect.arrayContaining(['pk', 'sk']));
     }
   });

@@ -3,7 +3,7 @@ import { BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
 import { zipSync } from 'fflate';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { join, resolve } from 'path';
+import { dirname, join, resolve } from 'path';
 
 /**
  * Bundles a Lambda entry file with esbuild, once per entry and target per
@@ -19,8 +19,9 @@ import { join, resolve } from 'path';
  * changed: each build records the files esbuild read (its metafile) and a hash
  * of their contents, so a repeated synth runs no esbuild at all (about 12 ms
  * an entry). A changed, added or removed input, another esbuild version or
- * other options, or a changed tsconfig.json rebuilds. `BUNDLE_CACHE=off`
- * always rebuilds.
+ * other options, or a changed tsconfig.json (the nearest one above the entry,
+ * as esbuild reads it) rebuilds. `BUNDLE_CACHE=off` always rebuilds. Nothing
+ * here depends on the working directory: entries are absolute paths.
  */
 export interface Bundle {
   /** Folder holding `index.js` and `lambda.zip`. */
@@ -93,9 +94,17 @@ interface InputsRecord {
 
 function inputsRecordPath(entryPath: string, esbuildTarget: string): string {
   const key = createHash('sha256')
-    .update(JSON.stringify({ entryPath, esbuildVersion, options: bundleBuildOptions(esbuildTarget), tsconfig: fileDigest(resolve('tsconfig.json')) }))
+    .update(JSON.stringify({ entryPath, esbuildVersion, options: bundleBuildOptions(esbuildTarget), tsconfig: fileDigest(nearestTsconfig(entryPath)) }))
     .digest('hex');
   return join(BUNDLE_ROOT, 'inputs', `${key}.json`);
+}
+
+/** The tsconfig.json esbuild applies to `entryPath`: the nearest one in its folder or above. */
+function nearestTsconfig(entryPath: string): string {
+  for (let dir = dirname(entryPath); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'tsconfig.json');
+    if (existsSync(candidate) || dirname(dir) === dir) return candidate;
+  }
 }
 
 function fileDigest(path: string): string {

@@ -2,6 +2,7 @@ import { DataAwsServicequotasServiceQuota } from '@cdktf/provider-aws/lib/data-a
 import { Aspects, IAspect, Precondition, TerraformLocal, TerraformProvider, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { resolveForSynth, synthesizedArguments } from './synthesized';
+import { GuardValidationError } from './validation';
 
 /** AWS keeps at least this much account concurrency unreserved; a reservation that eats into it fails. */
 export const MIN_UNRESERVED_CONCURRENCY = 100;
@@ -100,7 +101,7 @@ export function checkConcurrencyBudget(reservations: readonly ConcurrencyReserva
     `[${RULE_ID}]${where} ${verdict}. Reserving: ${formatList(literal)} (${total} in total). ` +
       'Fix: remove reservedConcurrency from functions that do not need it or lower it, or raise the quota ' +
       `(Service Quotas, ${LAMBDA_CONCURRENCY_QUOTA.serviceCode}/${LAMBDA_CONCURRENCY_QUOTA.quotaCode}) and declare it ` +
-      `(TapStack lambdaConcurrency.accountQuota, configureLambdaConcurrency, or the '${ACCOUNT_CONCURRENCY_CONTEXT_KEY}' context).`,
+      `with configureLambdaConcurrency(stack, { accountQuota }) or the '${ACCOUNT_CONCURRENCY_CONTEXT_KEY}' cdktf context value.`,
   ];
 }
 
@@ -155,13 +156,16 @@ export class LambdaConcurrencyGuard extends Construct implements IAspect {
 
   /** Sets the stack's settings; they are validated here and win over context values. */
   public configure(settings: LambdaConcurrencySettings): void {
-    const problems: string[] = [];
-    if (settings.accountQuota !== undefined) {
-      const problem = quotaSettingProblem('lambdaConcurrency.accountQuota', settings.accountQuota);
-      if (problem) problems.push(problem);
-    }
-    if (problems.length > 0) {
-      throw new Error(`${GUARD_ID} at '${this.stack.node.path}':\n  ${problems.join('\n  ')}`);
+    if (settings.accountQuota !== undefined && parseQuota(settings.accountQuota) === undefined) {
+      throw new GuardValidationError('configureLambdaConcurrency', this.stack.node.path, [
+        {
+          ruleId: 'function/concurrency-quota',
+          field: 'accountQuota',
+          value: settings.accountQuota,
+          requirement: 'be a whole number of at least 1',
+          fix: 'give the quota shown under Service Quotas > AWS Lambda > Concurrent executions (e.g. 1000)',
+        },
+      ]);
     }
     this.settings = { ...this.settings, ...settings };
   }
@@ -347,8 +351,6 @@ function reservationPath(resource: TerraformResource): string {
  * Declares the Lambda concurrency settings of the stack holding `scope`
  * (validated here) and installs its concurrency guard.
  */
-export function configureLambdaConcurrency(scope: IConstruct, settings: LambdaConcurrencySettings = {}): LambdaConcurrencyGuard {
-  const guard = LambdaConcurrencyGuard.of(scope);
-  guard.configure(settings);
-  return guard;
+export function configureLambdaConcurrency(scope: IConstruct, settings: LambdaConcurrencySettings = {}): void {
+  LambdaConcurrencyGuard.of(scope).configure(settings);
 }

@@ -168,10 +168,11 @@ export const BUCKET_NAME_RULES: readonly NameRule[] = [
     constraint: { kind: 'matches', pattern: '^[a-z0-9.-]*$' },
   },
   {
+    // Letters of either case: an uppercase letter is the charset rule's problem, not listed twice.
     id: 'bucket-name/edges',
-    requirement: 'start and end with a lowercase letter or a digit',
+    requirement: 'start and end with a letter or a digit',
     fix: 'remove the leading or trailing punctuation',
-    constraint: { kind: 'matches', pattern: '^[a-z0-9](.*[a-z0-9])?$' },
+    constraint: { kind: 'matches', pattern: '^([A-Za-z0-9](.*[A-Za-z0-9])?)?$' },
   },
   {
     id: 'bucket-name/adjacent-punctuation',
@@ -236,13 +237,28 @@ export const INDEX_NAME_RULES: readonly NameRule[] = TABLE_NAME_RULES.map((rule)
   id: rule.id.replace('table-name', 'index-name'),
 }));
 
-/** IAM role names: 1-64 of `[\w+=,.@-]`; IAM compares them ignoring case. */
+/**
+ * IAM role names: 1-64 of `[\w+=,.@-]`; IAM compares them ignoring case. The one table for
+ * names a construct derives and names a user gives (an existing role's name).
+ */
 export const ROLE_NAME_RULES: readonly NameRule[] = [
-  ...lengthRules('role-name', 1, 64, 'shorten the name'),
+  {
+    id: 'role-name/min-length',
+    requirement: 'not be empty',
+    fix: "give the role's name: the last part of its ARN",
+    constraint: { kind: 'minLength', min: 1 },
+    checkableWhenPartial: false,
+  },
+  {
+    id: 'role-name/max-length',
+    requirement: 'be at most 64 characters long',
+    fix: 'give the role name, not its ARN or path, or shorten it',
+    constraint: { kind: 'maxLength', max: 64 },
+  },
   {
     id: 'role-name/charset',
     requirement: "contain only letters, digits and '+=,.@_-'",
-    fix: 'replace other characters (such as "/") with "-"; a path belongs in the ARN, not the name',
+    fix: 'replace other characters; a path ("/") belongs in the ARN, not the name: give the last part of the role ARN only',
     constraint: { kind: 'matches', pattern: '^[A-Za-z0-9+=,.@_-]*$' },
   },
 ];

@@ -1,4 +1,8 @@
 import { IConstruct } from 'constructs';
+import { GuardValidationError, Violation, formatValidation, formatViolations } from '../guard-validation-error';
+
+export { GuardValidationError, formatValidation, formatViolations };
+export type { Violation };
 
 /**
  * One validation rule, in the style of aws-cdk-lib's `validate-*-props.ts`:
@@ -25,16 +29,6 @@ export interface Rule<T> {
   readonly pick?: (value: T) => unknown;
 }
 
-/** One broken rule, with the value that broke it. */
-export interface Violation {
-  readonly ruleId: string;
-  /** The prop (or part of a prop) that holds the offending value. */
-  readonly field: string;
-  readonly value: unknown;
-  readonly requirement: string;
-  readonly fix: string;
-}
-
 /** Runs every rule against `value` and returns all violations, not only the first. */
 export function checkRules<T>(field: string, value: T, rules: readonly Rule<T>[]): Violation[] {
   return rules
@@ -53,19 +47,6 @@ export function violation(ruleId: string, field: string, value: unknown, require
   return { ruleId, field, value, requirement, fix };
 }
 
-/** Thrown at synth when a construct's props break one or more rules. */
-export class GuardValidationError extends Error {
-  public readonly constructPath: string;
-  public readonly violations: readonly Violation[];
-
-  constructor(constructType: string, constructPath: string, violations: readonly Violation[]) {
-    super(formatViolations(constructType, constructPath, violations));
-    this.name = 'GuardValidationError';
-    this.constructPath = constructPath;
-    this.violations = violations;
-  }
-}
-
 /** Throws a {@link GuardValidationError} listing every violation, if there are any. */
 export function throwIfViolations(constructType: string, scope: IConstruct, violations: readonly Violation[]): void {
   if (violations.length > 0) {
@@ -73,15 +54,7 @@ export function throwIfViolations(constructType: string, scope: IConstruct, viol
   }
 }
 
-export function formatViolations(constructType: string, constructPath: string, violations: readonly Violation[]): string {
-  const count = violations.length === 1 ? '1 problem' : `${violations.length} problems`;
-  const lines = violations.map(
-    (v) =>
-      `  - [${v.ruleId}] ${v.field} ${formatValue(v.value)} must ${v.requirement}.\n` + `    Fix: ${v.fix}`,
-  );
-  return `${constructType} at '${constructPath}' has ${count}:\n${lines.join('\n')}`;
-}
-
-function formatValue(value: unknown): string {
-  return typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
+/** A {@link GuardValidationError} for one broken rule: `throw refusal(...)` where a check fails outside a rule table. */
+export function refusal(constructType: string, scope: IConstruct, broken: Violation): GuardValidationError {
+  return new GuardValidationError(constructType, scope.node.path, [broken]);
 }

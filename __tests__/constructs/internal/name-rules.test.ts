@@ -2,7 +2,8 @@ import { LambdaRestApi } from '../../../constructs/lambda-rest-api';
 import { LoggedStateMachine } from '../../../constructs/logged-state-machine';
 import { SafeBucket } from '../../../constructs/safe-bucket';
 import { UnreservedFunction } from '../../../constructs/unreserved-function';
-import { NAME_KINDS, derivationSpecOf } from '../../../constructs/internal/name-rules';
+import fc from 'fast-check';
+import { BUCKET_NAME_RULES, NAME_KINDS, ROLE_NAME_RULES, derivationSpecOf, validateName } from '../../../constructs/internal/name-rules';
 import { deriveName } from '../../../constructs/internal/naming';
 import { ECHO_ENTRY, newStack, onlyResource, synth } from '../../helpers/stacks';
 
@@ -61,5 +62,30 @@ describe('deriveName edge rules', () => {
     const b = deriveName(spec, ['platform', `${'a'.repeat(39)}b`], 'b');
     expect(a).toHaveLength(30);
     expect(a).not.toBe(b);
+  });
+});
+
+describe('one item per problem: a rule implied by another is not listed again', () => {
+  const ids = (name: string, rules = BUCKET_NAME_RULES) => validateName('bucketName', name, rules).map((v) => v.ruleId);
+
+  it('reports a valid bucket name with uppercase letters under the charset rule alone, whatever letters and where', () => {
+    const validName = fc
+      .stringMatching(/^[a-z][a-z0-9-]{1,40}[a-z0-9]$/)
+      .filter((name) => ids(name).length === 0);
+    fc.assert(
+      fc.property(validName, fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), (name, positions) => {
+        const chars = [...name];
+        const letters = chars.flatMap((c, i) => (/[a-z]/.test(c) ? [i] : []));
+        for (const p of positions) chars[letters[p % letters.length]] = chars[letters[p % letters.length]].toUpperCase();
+        expect(ids(chars.join(''))).toEqual(['bucket-name/charset']);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reports an empty name as too short only, and punctuation at an edge as the edges rule', () => {
+    expect(ids('')).toEqual(['bucket-name/min-length']);
+    expect(ids('-Bucket')).toEqual(['bucket-name/charset', 'bucket-name/edges']);
+    expect(validateName('roleName', '', ROLE_NAME_RULES).map((v) => v.ruleId)).toEqual(['role-name/min-length']);
   });
 });
