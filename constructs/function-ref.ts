@@ -4,7 +4,6 @@ import { Construct, IConstruct } from 'constructs';
 import { Grant, IGrantee, grantSid } from './grant';
 import { formatArn, parseArn } from './internal/arn';
 import { FUNCTION_NAME_RULES, validateName } from './internal/name-rules';
-import { partitionOf, regionOf } from './internal/stack-context';
 import { throwIfViolations, violation } from './internal/validation';
 
 /**
@@ -42,12 +41,17 @@ export function allowInvokeOf(scope: Construct, id: string, functionName: string
   return new LambdaPermission(scope, id, { action: 'lambda:InvokeFunction', functionName, principal, sourceArn });
 }
 
-/** The API Gateway integration URI of a function, in its partition and region. */
+/** The API Gateway integration URI of a function, in its partition and region (the stack's, for a deploy-time ARN). */
 export function lambdaInvokeArn(scope: IConstruct, functionArn: string): string {
   const parsed = parseArn(functionArn);
-  const partition = parsed?.partition ?? partitionOf(scope);
-  const region = parsed?.region ?? regionOf(scope);
-  return `arn:${partition}:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
+  // API Gateway's service-integration ARNs put the integrated service where an account would be.
+  return formatArn(scope, {
+    partition: parsed?.partition,
+    service: 'apigateway',
+    region: parsed?.region,
+    account: 'lambda',
+    resource: `path/2015-03-31/functions/${functionArn}/invocations`,
+  });
 }
 
 const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]{1,64})(:[A-Za-z0-9$_-]+)?$/;

@@ -14,6 +14,11 @@ import { resolveForSynth } from './synthesized';
  * deploys to is the deployment-target model's answer, not worked out here.
  */
 export interface ArnComponents {
+  /**
+   * The partition, when known from elsewhere (a literal ARN the new one derives from).
+   * @default the deploying partition (`data.aws_partition`)
+   */
+  readonly partition?: string;
   /** The service namespace, e.g. `lambda`, `s3`, `iam`. */
   readonly service: string;
   /**
@@ -35,7 +40,7 @@ export function formatArn(scope: IConstruct, components: ArnComponents): string 
   const pinned = pinnedTargetOf(scope);
   const region = components.region ?? pinned.region ?? regionOf(scope);
   const account = components.account ?? pinned.account ?? accountIdOf(scope);
-  return `arn:${partitionOf(scope)}:${components.service}:${region}:${account}:${components.resource}`;
+  return `arn:${components.partition ?? partitionOf(scope)}:${components.service}:${region}:${account}:${components.resource}`;
 }
 
 /** The ARN that names a whole account as an IAM principal: `arn:<partition>:iam::<account>:root`. */
@@ -44,7 +49,7 @@ export function accountPrincipalArn(scope: IConstruct, account?: string): string
 }
 
 /** The parts of a literal ARN (`arn:<partition>:<service>:<region>:<account>:<resource>`); undefined for anything else. */
-export function parseArn(arn: string): (ArnComponents & { readonly partition: string }) | undefined {
+export function parseArn(arn: string): (Required<ArnComponents>) | undefined {
   if (Token.isUnresolved(arn)) return undefined;
   const match = /^arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)$/.exec(arn);
   return match ? { partition: match[1], service: match[2], region: match[3], account: match[4], resource: match[5] } : undefined;
