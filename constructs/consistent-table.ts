@@ -150,7 +150,7 @@ function schemaRules(keyNamePattern: string): readonly Rule<TableKeySchema>[] {
   ];
 }
 
-export function validateConsistentTableProps(props: ConsistentTableProps): Violation[] {
+function validateConsistentTableProps(props: ConsistentTableProps): Violation[] {
   const pattern = props.keyNamePattern ?? DEFAULT_KEY_NAME_PATTERN;
   const violations = checkRules('schema', props.schema, schemaRules(pattern));
   if (props.tableName !== undefined) {

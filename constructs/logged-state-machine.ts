@@ -241,7 +241,7 @@ export class LoggedStateMachine extends Construct implements IStateMachine, IGra
           ),
         );
       } else if (![...invoked.keys()].includes(target)) {
-        const id = `Task${task.state.replace(/[^A-Za-z0-9]/g, '')}`;
+        const id = uniqueChildId(this, `Task${task.state.replace(/[^A-Za-z0-9]/g, '')}`);
         const imported = task.call.byName ? ImportedFunction.fromName(this, id, task.call.target) : ImportedFunction.fromArn(this, id, task.call.target);
         invoked.set(target, imported);
       }
@@ -276,7 +276,7 @@ function taskViolations(tasks: readonly TaskState[], listed: boolean): Violation
         violation(
           'state-machine/task-resource',
           `States.${task.state}.Resource`,
-          task.resource,
+          task.resolvedResource,
           'be a Lambda function ARN, a service integration (arn:<partition>:states:::<service>:<action>) or an activity ARN',
           'reference the function (fn.functionArn) or the integration the task calls',
         ),
@@ -295,6 +295,13 @@ function taskViolations(tasks: readonly TaskState[], listed: boolean): Violation
     }
     return [];
   });
+}
+
+/** `base`, or `base2`, `base3`... when a child of `scope` has it already (state names differing only in punctuation). */
+function uniqueChildId(scope: IConstruct, base: string): string {
+  let id = base;
+  for (let n = 2; scope.node.tryFindChild(id); n += 1) id = `${base}${n}`;
+  return id;
 }
 
 /** Anything that is a function to invoke: constructs implementing IFunction, whoever made them. */

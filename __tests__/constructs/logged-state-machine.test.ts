@@ -272,7 +272,7 @@ describe('LoggedStateMachine invoke grants: exactly the functions its Task state
     const error = guardErrorOf(
       () => new LoggedStateMachine(stack, 'Workflow', { definition: { StartAt: 'Run', States: { Run: { Type: 'Task', Resource: target.stringValue, End: true } } } }),
     );
-    expect(error.violations).toEqual([expect.objectContaining({ ruleId: 'state-machine/task-resource', field: 'States.Run.Resource' })]);
+    expect(error.violations).toEqual([expect.objectContaining({ ruleId: 'state-machine/task-resource', field: 'States.Run.Resource', value: '${var.target}' })]);
   });
 
   it('stops synth when a service integration task was never granted, and passes once it is', () => {

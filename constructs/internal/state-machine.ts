@@ -124,6 +124,8 @@ export interface TaskState {
   readonly state: string;
   /** The Task's `Resource`, as given (it may hold tokens). */
   readonly resource: string;
+  /** The same as synth writes it (`${aws_lambda_function.x.arn}`), for messages and matching. */
+  readonly resolvedResource: string;
   /** Where the call is read from: `Resource`, or `Parameters.FunctionName`. */
   readonly field: string;
   readonly call: TaskCall;
@@ -155,19 +157,20 @@ export function taskStatesOf(scope: IConstruct, definition: Readonly<Record<stri
 function classifyTask(scope: IConstruct, state: string, task: Record<string, unknown>): TaskState {
   const resource = task.Resource as string;
   const resolved = resolvedText(scope, resource);
+  const at = { state, resource, resolvedResource: resolved, field: 'Resource' };
   if (LAMBDA_INVOKE_INTEGRATION.test(resolved)) {
     const parameters = (task.Parameters ?? task.Arguments ?? {}) as Record<string, unknown>;
     const functionName = parameters.FunctionName;
     const field = `${task.Parameters ? 'Parameters' : 'Arguments'}.FunctionName`;
-    if (typeof functionName !== 'string' || /^\{%[\s\S]*%\}$/.test(functionName)) return { state, resource, field, call: { kind: 'function-at-run-time' } };
+    if (typeof functionName !== 'string' || /^\{%[\s\S]*%\}$/.test(functionName)) return { ...at, field, call: { kind: 'function-at-run-time' } };
     const target = resolvedText(scope, functionName);
-    return { state, resource, field, call: { kind: 'function', target: functionName, byName: !LAMBDA_ARN.test(target) } };
+    return { ...at, field, call: { kind: 'function', target: functionName, byName: !LAMBDA_ARN.test(target) } };
   }
-  if (LAMBDA_ARN.test(resolved)) return { state, resource, field: 'Resource', call: { kind: 'function', target: resource, byName: false } };
-  if (ACTIVITY.test(resolved)) return { state, resource, field: 'Resource', call: { kind: 'activity' } };
+  if (LAMBDA_ARN.test(resolved)) return { ...at, call: { kind: 'function', target: resource, byName: false } };
+  if (ACTIVITY.test(resolved)) return { ...at, call: { kind: 'activity' } };
   const service = SERVICE_INTEGRATION.exec(resolved);
-  if (service) return { state, resource, field: 'Resource', call: { kind: 'service', service: service[1], action: service[2] } };
-  return { state, resource, field: 'Resource', call: { kind: 'unknown' } };
+  if (service) return { ...at, call: { kind: 'service', service: service[1], action: service[2] } };
+  return { ...at, call: { kind: 'unknown' } };
 }
 
 /**
