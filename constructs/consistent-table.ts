@@ -239,7 +239,11 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
     this.tableArn = this.table.arn;
   }
 
-  /** Grants exactly `actions` on the table and its indexes. */
+  /**
+   * Grants exactly `actions` on the table and its indexes. When `grantee` is a
+   * function built from a bundle (or its role), the bundle is checked at synth
+   * for key names spelled differently from this table's schema (`PK` for `pk`).
+   */
   public grant(grantee: IGrantee, ...actions: TableAction[]): Grant {
     return grantOnTable(this, 'ConsistentTable', grantee, actions);
   }

@@ -1,6 +1,7 @@
 import { RunOptions, StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 import { spawnSync } from 'child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'fs';
+import { builtinModules } from 'module';
 import { tmpdir } from 'os';
 import { dirname, join, resolve } from 'path';
 import { withPlaceholderArns } from '../../constructs/internal/state-machine';
@@ -88,7 +89,7 @@ describe(`the ${PACKAGE.name} package`, () => {
   });
 
   describe('the table client, guarded-serverless-stack/table-client', () => {
-    it('needs only the AWS SDK at run time: its built files require @aws-sdk/client-dynamodb and @aws-sdk/lib-dynamodb, both optional peers, and nothing else', () => {
+    it('needs only the AWS SDK at run time: its built files require @aws-sdk/client-dynamodb and @aws-sdk/lib-dynamodb, both optional peers, and nothing but Node\'s own modules', () => {
       expect(PACKAGE.exports['./table-client']).toEqual({ types: './dist/table-client/index.d.ts', default: './dist/table-client/index.js' });
       const bare = new Set<string>();
       const seen = new Set<string>();
@@ -96,12 +97,14 @@ describe(`the ${PACKAGE.name} package`, () => {
         if (seen.has(file)) return;
         seen.add(file);
         for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
+          if (builtinModules.includes(specifier.replace(/^node:/, ''))) continue; // Node's own modules are there in every Lambda runtime
           if (!specifier.startsWith('.')) bare.add(specifier);
           else visit(existsSync(`${resolve(dirname(file), specifier)}.js`) ? `${resolve(dirname(file), specifier)}.js` : join(resolve(dirname(file), specifier), 'index.js'));
         }
       };
       visit(join(installed, 'dist', 'table-client', 'index.js'));
       expect([...seen].map((file) => file.slice(installed.length + 1)).sort()).toEqual([
+        'dist/guard-validation-error.js',
         'dist/key-schema.js',
         'dist/table-client/document-client.js',
         'dist/table-client/index.js',
@@ -138,7 +141,13 @@ describe(`the ${PACKAGE.name} package`, () => {
       expect(result.sent).toEqual([{ TableName: 'orders', Key: { PK: 'ORDER#1' } }]);
       expect(result.main).toMatch(/^blocked: (cdktf|constructs|@cdktf\/|esbuild|acorn|fflate|asl-validator)/);
       const ownFiles = result.loaded.filter((file: string) => file.includes(`/node_modules/${PACKAGE.name}/`)).map((file: string) => file.slice(installed.length + 1));
-      expect(ownFiles.sort()).toEqual(['dist/key-schema.js', 'dist/table-client/document-client.js', 'dist/table-client/index.js', 'dist/table-client/table-client.js']);
+      expect(ownFiles.sort()).toEqual([
+        'dist/guard-validation-error.js',
+        'dist/key-schema.js',
+        'dist/table-client/document-client.js',
+        'dist/table-client/index.js',
+        'dist/table-client/table-client.js',
+      ]);
       expect(result.loaded.filter((file: string) => /\/node_modules\/(cdktf|constructs|@cdktf|esbuild|acorn|fflate|asl-validator)\//.test(file))).toEqual([]);
     });
 

@@ -108,7 +108,7 @@ describe('TableClient', () => {
   it('refuses an update of a table key attribute and a key missing an attribute (for callers outside TypeScript)', async () => {
     const untyped = orders as unknown as TableClient<typeof ordersSchema, Record<string, unknown>>;
     await expect(untyped.update({ pk: 'ORDER#1', sk: 'ORDER' }, { set: { pk: 'x' } as never })).rejects.toThrow('"pk" cannot be updated');
-    await expect(untyped.get({ pk: 'ORDER#1' } as never)).rejects.toThrow('Key attribute "sk" of table');
+    await expect(untyped.get({ pk: 'ORDER#1' } as never)).rejects.toThrow('[table-client/key-present] sk');
   });
 
   it('marshals with the options set once in dynamo.ts: undefined left out, imprecise numbers and class instances refused', async () => {

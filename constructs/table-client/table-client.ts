@@ -15,6 +15,7 @@ import {
   TableKeySchema,
   keyPairOf,
 } from '../key-schema';
+import { GuardValidationError } from '../guard-validation-error';
 import { defaultDocumentClient } from './document-client';
 
 /**
@@ -164,11 +165,15 @@ export class TableClient<S extends TableKeySchema, A extends object = Record<str
     const keyNames = this.primaryKeyNames();
     const sets = Object.entries(change.set)
       .filter(([name, value]) => {
-        if (keyNames.includes(name)) throw new Error(`The table key attribute "${name}" cannot be updated; write a new item instead`);
+        if (keyNames.includes(name)) {
+          throw this.refusal('table-client/key-not-updatable', 'change.set', name, `not name a key attribute: "${name}" cannot be updated`, 'write a new item with put() instead');
+        }
         return value !== undefined;
       })
       .map(([name, value]) => `${expression.name(name)} = ${expression.value(value)}`);
-    if (sets.length === 0) throw new Error('An update needs one or more attributes to set');
+    if (sets.length === 0) {
+      throw this.refusal('table-client/update-sets-something', 'change.set', change.set, 'set one or more attributes to a defined value', 'give update() at least one attribute to set, or skip the call');
+    }
     const condition = change.condition ? this.conditionExpression(change.condition, expression) : undefined;
     try {
       const { Attributes } = await this.documents.send(
@@ -216,7 +221,9 @@ export class TableClient<S extends TableKeySchema, A extends object = Record<str
     const partitionValue = this.valueOf(partition, partitionName);
     const conditions = [`${expression.name(partitionName)} = ${expression.value(partitionValue)}`];
     if (options.sort) {
-      if (!pair.sortKey) throw new Error(`${indexName ?? 'The table'} has no sort key to query on`);
+      if (!pair.sortKey) {
+        throw this.refusal('table-client/sort-needs-sort-key', 'options.sort', indexName ?? 'the table', 'query a table or index that has a sort key', 'drop options.sort, or query an index whose key schema has a sort key');
+      }
       conditions.push(sortExpression(expression.name(pair.sortKey.name), options.sort, expression));
     }
     const { Items = [], LastEvaluatedKey } = await this.documents.send(
@@ -234,6 +241,11 @@ export class TableClient<S extends TableKeySchema, A extends object = Record<str
     return { items: Items as Item[], lastKey: LastEvaluatedKey as Key | undefined };
   }
 
+  /** The client's refusals: the library's one error type, naming the table, the rule, the value and the fix. */
+  private refusal(ruleId: string, field: string, value: unknown, requirement: string, fix: string): GuardValidationError {
+    return new GuardValidationError('TableClient', `table ${this.tableName}`, [{ ruleId, field, value, requirement, fix }]);
+  }
+
   private primaryKeyNames(): string[] {
     const { partitionKey, sortKey } = this.schema.primary;
     return [partitionKey.name, ...(sortKey ? [sortKey.name] : [])];
@@ -249,7 +261,7 @@ export class TableClient<S extends TableKeySchema, A extends object = Record<str
   private valueOf(source: object, name: string): unknown {
     const value = (source as Record<string, unknown>)[name];
     if (value === undefined || value === null) {
-      throw new Error(`Key attribute "${name}" of table ${this.tableName} is missing; build keys with the schema module's key builders`);
+      throw this.refusal('table-client/key-present', name, value, 'be present: it is a key attribute of the table', "build keys with the schema module's key builders");
     }
     return value;
   }
@@ -265,7 +277,9 @@ export class TableClient<S extends TableKeySchema, A extends object = Record<str
       const name = expression.name(attribute);
       if ('equals' in test) parts.push(`${name} = ${expression.value(test.equals)}`);
       else if ('in' in test) {
-        if (test.in.length === 0) throw new Error(`Condition on "${attribute}" lists no values`);
+        if (test.in.length === 0) {
+          throw this.refusal('table-client/in-lists-values', `condition.where.${attribute}.in`, test.in, 'list one or more values', 'list the values the attribute may hold, or drop the condition');
+        }
         parts.push(`${name} IN (${test.in.map((value) => expression.value(value)).join(', ')})`);
       } else parts.push(test.exists ? `attribute_exists(${name})` : `attribute_not_exists(${name})`);
     }

@@ -1,3 +1,4 @@
+import { join } from 'path';
 import { Testing } from 'cdktf';
 import { ConsistentTable } from '../../../constructs/consistent-table';
 import { bundleKeySpellingViolations } from '../../../constructs/internal/bundle-key-names';
@@ -15,9 +16,9 @@ const UPPERCASE_KEYS = '^[A-Z][A-Z0-9_]*$';
 const upperSchema = defineKeySchema({ primary: { partitionKey: { name: 'PK', type: 'S' }, sortKey: { name: 'SK', type: 'S' } } });
 const lowerSchema = defineKeySchema({ primary: { partitionKey: { name: 'pk', type: 'S' } } });
 /** Raw SDK, `Key: { pk: event.id }`: the seed's way. */
-const SEED_ENTRY = '__tests__/fixtures/sdk-handler.ts';
+const SEED_ENTRY = join(__dirname, '..', '..', 'fixtures', 'sdk-handler.ts');
 /** The table client with a `PK`/`SK` schema: `PK` and `SK` spelled exactly, plus words that merely contain them. */
-const CLIENT_ENTRY = '__tests__/fixtures/table-client-handler.ts';
+const CLIENT_ENTRY = join(__dirname, '..', '..', 'fixtures', 'table-client-handler.ts');
 
 function app(entry: string) {
   const { stack } = newStack('TapStack');
