@@ -167,7 +167,7 @@ function measureCommands(): void {
     const noTestRun = npmScript('test')
       // Function replacements: the text holds `$'`, which a replacement string would expand.
       .replace('npm run test:unit', () => `${npmScript('test:unit')} --silent --testNamePattern '^$'`)
-      .replace(/jest --selectProjects [a-z]+(?= &&|$)/g, (call) => `${call} --silent --testNamePattern '^$'`);
+      .replace(/jest --selectProjects [a-z]+(?= '&&'|$)/g, (call) => `${call} --silent --testNamePattern '^$'`);
     const npmTestFloor = recordFloor(
       `npm test with no test run (${noTestRun}), wall`,
       's',

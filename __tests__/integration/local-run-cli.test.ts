@@ -2,8 +2,12 @@ import { ChildProcess, spawn } from 'child_process';
 import { AddressInfo, connect, createServer } from 'net';
 import { join } from 'path';
 import { signedFetch } from '../../local/sigv4';
+import { descendantsOf, signalAlone } from '../helpers/processes';
 
-/** `npm run local` as a user runs it: starts, prints its credentials, serves a signed job, and stops cleanly on Ctrl-C. */
+/**
+ * `npm run local` as a user runs it: starts, prints its credentials, serves a signed job, and stops cleanly
+ * on Ctrl-C, and on SIGINT or SIGTERM sent to npm's process alone (a process manager, an IDE, `timeout`).
+ */
 jest.setTimeout(120_000);
 
 const ROOT = join(__dirname, '..', '..');
@@ -23,14 +27,25 @@ function waitForOutput(child: ChildProcess, pattern: RegExp, output: { text: str
   });
 }
 
-it('starts, runs a job to SUCCEEDED, and exits 0 on SIGINT with every worker stopped', async () => {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/local-run.ts', '--port', '0', '--retry-ms', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** `npm run local -- <args>`, through npm itself: npm is the process a signal is sent to. */
+function startThroughNpm(args: string[]): { child: ChildProcess; output: { text: string } } {
+  const child = spawn('npm', ['run', 'local', '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = { text: '' };
   child.stdout?.on('data', (chunk: Buffer) => (output.text += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (output.text += chunk.toString('utf8')));
+  return { child, output };
+}
+
+/** Signals npm's process alone and checks that it, and every process it started, stop within 2 s. */
+async function stopNpmAlone(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  expect(descendantsOf(child.pid!).length).toBeGreaterThan(0);
+  const stopped = await signalAlone(child, signal);
+  expect({ signal, within2s: stopped.ms < 2000, stillRunning: stopped.stillRunning }).toEqual({ signal, within2s: true, stillRunning: [] });
+  return stopped.code;
+}
+
+it('starts, runs a job to SUCCEEDED, and stops within 2 s on SIGINT sent to npm alone, every process with it', async () => {
+  const { child, output } = startThroughNpm(['--port', '0', '--retry-ms', '0']);
 
   const [, apiUrl] = await waitForOutput(child, /API\s+(http:\/\/127\.0\.0\.1:\d+)/, output);
   const [, accessKeyId, secretAccessKey] = await waitForOutput(child, /export AWS_ACCESS_KEY_ID=(\w+) AWS_SECRET_ACCESS_KEY=(\w+) API_URL=/, output);
@@ -55,20 +70,14 @@ it('starts, runs a job to SUCCEEDED, and exits 0 on SIGINT with every worker sto
   // The job shows SUCCEEDED (written by the last step) just before its execution ends and logs it.
   await waitForOutput(child, new RegExp(`\\[sfn\\] ${jobId.slice(0, 8)} SUCCEEDED`), output);
 
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  child.kill('SIGINT');
-  expect(await exited).toBe(0);
+  expect(await stopNpmAlone(child, 'SIGINT')).toBe(0);
   expect(output.text).toContain('Stopped. 1 executions ran, 1 SNS messages published.');
+  await expect(fetch(apiUrl)).rejects.toThrow();
 });
 
-/**
- * Starts the local run. `direct` runs the script in node itself (tsx as a loader), so a signal
- * reaches the script's own handler; the tsx CLI (what `npm run local` uses) relays signals, and
- * kills its child itself when the child is slow to acknowledge one.
- */
-function startLocalRun(args: string[], direct = false): { child: ChildProcess; output: { text: string } } {
-  const command = direct ? ['--import', 'tsx', 'scripts/local-run.ts'] : [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/local-run.ts'];
-  const child = spawn(process.execPath, [...command, ...args], {
+/** Starts the local run in node itself (tsx as a loader, as `npm run local` runs it), so a signal reaches the script alone. */
+function startLocalRun(args: string[]): { child: ChildProcess; output: { text: string } } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local-run.ts', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -78,8 +87,8 @@ function startLocalRun(args: string[], direct = false): { child: ChildProcess; o
   return { child, output };
 }
 
-it('stops at once on Ctrl-C though a client holds a half-open connection, and says it all lived in memory', async () => {
-  const { child, output } = startLocalRun(['--port', '0', '--retry-ms', '0']);
+it('stops within 2 s on SIGTERM sent to npm alone though a client holds a half-open connection, and says it all lived in memory', async () => {
+  const { child, output } = startThroughNpm(['--port', '0', '--retry-ms', '0']);
   const [, apiUrl] = await waitForOutput(child, /API\s+(http:\/\/127\.0\.0\.1:\d+)/, output);
   await waitForOutput(child, /Press Ctrl-C to stop\./, output);
   expect(output.text).toMatch(/in memory/);
@@ -92,17 +101,14 @@ it('stops at once on Ctrl-C though a client holds a half-open connection, and sa
   idle.on('error', () => undefined);
   await new Promise((r) => setTimeout(r, 300));
 
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const started = Date.now();
-  child.kill('SIGINT');
-  expect(await exited).toBe(0);
-  expect(Date.now() - started).toBeLessThan(10_000);
+  expect(await stopNpmAlone(child, 'SIGTERM')).toBe(0);
+  expect(output.text).toContain('SIGTERM: stopping');
   halfOpen.destroy();
   idle.destroy();
 });
 
 it('exits now on a second Ctrl-C while the first is still stopping', async () => {
-  const { child, output } = startLocalRun(['--port', '0', '--retry-ms', '0'], true);
+  const { child, output } = startLocalRun(['--port', '0', '--retry-ms', '0']);
   const [, apiUrl] = await waitForOutput(child, /API\s+(http:\/\/127\.0\.0\.1:\d+)/, output);
   await waitForOutput(child, /Press Ctrl-C to stop\./, output);
   // Jobs in flight: the first Ctrl-C waits for their executions.
