@@ -148,7 +148,7 @@ export class LocalApiServer {
       let accessKey: string | undefined;
       if (route.authorization === 'AWS_IAM') {
         // API Gateway authorizes before it validates anything else.
-        const verdict = await verifySignature({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers, body: raw }, this.auth.credentials, this.auth.region ?? LOCAL_REGION);
+        const verdict = await verifySignature({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers, headersDistinct: request.headersDistinct, body: raw }, this.auth.credentials, this.auth.region ?? LOCAL_REGION);
         if (!verdict.ok) return this.send(response, { statusCode: 403, body: JSON.stringify({ message: verdict.message }) });
         accessKey = verdict.accessKeyId;
       }

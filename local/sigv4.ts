@@ -105,7 +105,40 @@ export interface ReceivedRequest {
   /** Path and query as received (`request.url`). */
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
+  /**
+   * Every value of each header, repeats included (Node's `request.headersDistinct`): Node's
+   * `headers` keeps only the first `Authorization` of a request that sends two.
+   * @default one value per header, from `headers`
+   */
+  readonly headersDistinct?: NodeJS.Dict<string[]>;
+  /** The body as received: the signature is checked against its hash, as API Gateway does. */
   readonly body: Buffer;
+}
+
+/**
+ * The headers that carry a signature. A request that sends one of them twice is refused before
+ * anything else is read: which copy counts would otherwise depend on the server.
+ */
+export const AUTH_HEADERS = ['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'] as const;
+
+/**
+ * The SDK's signer, recomputing a received request's signature as API Gateway does: the payload
+ * hash of the canonical request is the hash of the body received. The signer on its own takes a
+ * request's `x-amz-content-sha256` header as that hash, which would let a client sign one body
+ * (or `UNSIGNED-PAYLOAD`) and send another.
+ */
+class ReceivedRequestSigner extends SignatureV4 {
+  constructor(
+    credentials: LocalCredentials,
+    region: string,
+    private readonly receivedBodyHash: string,
+  ) {
+    super({ credentials, region, service: EXECUTE_API_SERVICE, sha256: NodeSha256, applyChecksum: false });
+  }
+
+  protected override createCanonicalRequest(request: Parameters<SignatureV4['sign']>[0], canonicalHeaders: Record<string, string>, _claimedPayloadHash: string): string {
+    return super.createCanonicalRequest(request, canonicalHeaders, this.receivedBodyHash);
+  }
 }
 
 export type Verdict = { readonly ok: true; readonly accessKeyId: string } | { readonly ok: false; readonly message: string };
@@ -134,6 +167,11 @@ function parseAuthorization(value: string): Record<string, string> {
  * signature that does not match.
  */
 export async function verifySignature(request: ReceivedRequest, known: readonly LocalCredentials[], region: string, now = new Date()): Promise<Verdict> {
+  const distinct = request.headersDistinct ?? Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, [value].flat() as string[]]));
+  const repeated = AUTH_HEADERS.filter((name) => (distinct[name]?.length ?? 0) > 1);
+  if (repeated.length > 0) {
+    return { ok: false, message: `The request carries ${repeated.map((name) => `'${name}'`).join(', ')} more than once; send each signing header once.` };
+  }
   const authorization = request.headers.authorization;
   if (authorization === undefined) return { ok: false, message: 'Missing Authentication Token' };
 
@@ -168,15 +206,17 @@ export async function verifySignature(request: ReceivedRequest, known: readonly 
     return { ok: false, message: `Signature not yet current: ${dateText} is still later than ${amzDate(new Date(now.getTime() + MAX_CLOCK_SKEW_MS))} (${amzDate(now)} + 5 min.)` };
   }
 
-  // Recompute over exactly the headers the client signed, with the SDK's signer.
+  // Recompute over exactly the headers the client signed (a repeated one's values joined with ','),
+  // and the hash of the body received, with the SDK's signer.
   const signedNames = parts.SignedHeaders.split(';');
   const headers: Record<string, string> = {};
   for (const name of signedNames) {
-    const value = request.headers[name];
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    const values = distinct[name];
+    if (values !== undefined) headers[name] = values.join(',');
   }
   const target = new URL(request.url, 'http://local');
-  const recomputed = await signer(credentials, region).sign(
+  const receivedBodyHash = createHash('sha256').update(request.body).digest('hex');
+  const recomputed = await new ReceivedRequestSigner(credentials, region, receivedBodyHash).sign(
     { method: request.method, protocol: 'http:', hostname: 'local', path: target.pathname, query: queryOf(target.searchParams), headers, body: request.body },
     { signingDate, signableHeaders: new Set(signedNames) },
   );

@@ -1,10 +1,12 @@
 import { execFile } from 'child_process';
+import { createHash } from 'crypto';
+import { request as httpRequest } from 'http';
 import { promisify } from 'util';
 import { runLoad } from '../../local/load';
 import { LocalStack } from '../../local/local-stack';
 import { RETRIED_LAMBDA_ERRORS } from '../../workflows/job-workflow';
 import { PARTITION_KEY, SORT_KEY, jobKey, notificationKey } from '../../lambdas/shared/jobs-schema';
-import { signedFetch, signedHeaders } from '../../local/sigv4';
+import { AUTH_HEADERS, signedFetch, signedHeaders } from '../../local/sigv4';
 import { getItem, pollUntilTerminal, scanTable, startSynthesizedTapStack, submitJob } from '../helpers/local-stack';
 
 /**
@@ -109,10 +111,85 @@ describe('authorization (AWS_IAM on every route)', () => {
     expect(((await response.json()) as { message: string }).message).toMatch(/^The request signature we calculated does not match the signature you provided\./);
   });
 
-  it('refuses a signed request whose body was changed after signing', async () => {
-    const headers = await signedHeaders(`${local.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sumJob }, local.apiCredentials, 'us-east-1');
-    const tampered = await fetch(`${local.apiUrl}/jobs`, { method: 'POST', headers, body: sumJob.replace('[1,2]', '[1,3]') });
+  /** What a request could have written: items in the table, executions, calls the Api function made (once earlier jobs are done). */
+  async function written() {
+    await local.aws.idle();
+    return { items: (await scanTable(local)).length, executions: local.aws.executions.size, apiCalls: local.aws.calls.filter((c) => c.caller === 'Api').length };
+  }
+
+  /** Sends a request with exactly these header lines (a name twice sends it twice), as `fetch` cannot. */
+  function sendRaw(path: string, headers: [string, string][], body: string): Promise<{ status: number; body: any }> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(`${local.apiUrl}${path}`, { method: 'POST' }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      const byName = new Map<string, string[]>();
+      for (const [name, value] of headers) byName.set(name, [...(byName.get(name) ?? []), value]);
+      for (const [name, values] of byName) request.setHeader(name, values.length === 1 ? values[0] : values);
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
+  const signJob = (headers: Record<string, string> = {}) =>
+    signedHeaders(`${local.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: sumJob }, local.apiCredentials, 'us-east-1');
+  const mismatch = /^The request signature we calculated does not match the signature you provided\./;
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+  it('refuses a signed request whose body was changed after signing: 403, nothing written', async () => {
+    const before = await written();
+    const tampered = await fetch(`${local.apiUrl}/jobs`, { method: 'POST', headers: await signJob(), body: sumJob.replace('[1,2]', '[1,3]') });
     expect(tampered.status).toBe(403);
+    expect(((await tampered.json()) as { message: string }).message).toMatch(mismatch);
+    expect(await written()).toEqual(before);
+  });
+
+  it('hashes the body it received: a signed x-amz-content-sha256 of another body is refused with 403, nothing written', async () => {
+    const before = await written();
+    // Signed over the header's hash (the signer takes it as the payload hash), then sent with another body.
+    const other = sumJob.replace('[1,2]', '[1,3]');
+    const headers = await signJob({ 'x-amz-content-sha256': sha256(sumJob) });
+    expect(headers.authorization).toContain('x-amz-content-sha256');
+    const refused = await fetch(`${local.apiUrl}/jobs`, { method: 'POST', headers, body: other });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toMatch(mismatch);
+    expect(await written()).toEqual(before);
+    // The same header with the hash of the body sent is accepted: the check is on the hash, not the header.
+    const accepted = await fetch(`${local.apiUrl}/jobs`, { method: 'POST', headers: await signJob({ 'x-amz-content-sha256': sha256(sumJob) }), body: sumJob });
+    expect(accepted.status).toBe(202);
+  });
+
+  it('refuses x-amz-content-sha256: UNSIGNED-PAYLOAD with 403, nothing written', async () => {
+    const before = await written();
+    const headers = await signJob({ 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' });
+    const refused = await fetch(`${local.apiUrl}/jobs`, { method: 'POST', headers, body: sumJob });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toMatch(mismatch);
+    expect(await written()).toEqual(before);
+  });
+
+  it('refuses a repeated Authorization header (a good one, then a bad one, or the reverse) with 403, nothing written', async () => {
+    const good = await signJob();
+    const bad = (await signJob()).authorization.replace(/Signature=\w+/, `Signature=${'0'.repeat(64)}`);
+    const others = Object.entries(good).filter(([name]) => name !== 'authorization');
+    const before = await written();
+    for (const order of [[good.authorization, bad], [bad, good.authorization]]) {
+      const answer = await sendRaw('/jobs', [...others, ...order.map((value): [string, string] => ['authorization', value])], sumJob);
+      expect(answer).toEqual({ status: 403, body: { message: "The request carries 'authorization' more than once; send each signing header once." } });
+    }
+    expect(await written()).toEqual(before);
+  });
+
+  it.each(AUTH_HEADERS.filter((name) => name !== 'authorization'))('refuses a repeated %s header with 403, nothing written', async (name) => {
+    const headers = await signJob({ 'x-amz-content-sha256': sha256(sumJob) });
+    const value = name === 'x-amz-security-token' ? 'token' : headers[name];
+    const lines = Object.entries(headers).filter(([header]) => header !== name);
+    const before = await written();
+    const answer = await sendRaw('/jobs', [...lines, [name, value], [name, value]], sumJob);
+    expect(answer).toEqual({ status: 403, body: { message: `The request carries '${name}' more than once; send each signing header once.` } });
+    expect(await written()).toEqual(before);
   });
 
   it('refuses an unknown access key with API Gateway\'s invalid-token 403', async () => {
@@ -133,6 +210,23 @@ describe('authorization (AWS_IAM on every route)', () => {
     const [unsignedBody, unsignedStatus] = await curl();
     expect(unsignedStatus).toBe('403');
     expect(JSON.parse(unsignedBody)).toEqual({ message: 'Missing Authentication Token' });
+  });
+
+  it('lists with curl --aws-sigv4 when the query is written sorted by name; curl 7.x signs it as written, so the other order gets the 403', async () => {
+    const credentials = `${local.apiCredentials.accessKeyId}:${local.apiCredentials.secretAccessKey}`;
+    const list = async (query: string) =>
+      (await execFileAsync('curl', ['-s', '--aws-sigv4', 'aws:amz:us-east-1:execute-api', '--user', credentials, `${local.apiUrl}/jobs?${query}`, '-w', '\n%{http_code}'])).stdout.split('\n');
+    const [sortedBody, sortedStatus] = await list('limit=20&status=SUCCEEDED');
+    expect(sortedStatus).toBe('200');
+    expect(JSON.parse(sortedBody)).toMatchObject({ jobs: expect.any(Array) });
+    // SigV4 signs the query sorted by name, and API Gateway (and this runner) sorts it before checking;
+    // curl before 8 signs it in the order written (curl/curl#9717), so only a sorted query matches.
+    const curlMajor = Number(/^curl (\d+)\./.exec((await execFileAsync('curl', ['--version'])).stdout)?.[1]);
+    if (curlMajor === 7) {
+      const [unsortedBody, unsortedStatus] = await list('status=SUCCEEDED&limit=20');
+      expect(unsortedStatus).toBe('403');
+      expect(JSON.parse(unsortedBody).message).toMatch(mismatch);
+    }
   });
 
   it('runs signed requests end to end: submit, read, list', async () => {
