@@ -16,39 +16,63 @@ import {
 } from '@aws-sdk/client-s3';
 import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetTopicAttributesCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
-import { App } from 'cdktf';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'fs';
+import { ChildProcess, spawn } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { environmentNamed } from '../../config/environments';
 import { LOG_DELIVERY_ACTIONS } from '../../constructs/internal/iam';
 import { DEFAULT_NODE_RUNTIME } from '../../constructs/internal/lambda-runtimes';
 import { DEFAULT_LOG_RETENTION_DAYS } from '../../constructs/internal/log-retention';
 import { jobsTableSchema } from '../../lambdas/shared/jobs-schema';
-import {
-  EMULATOR_REGION,
-  assertToolsAvailable,
-  cdktfDeploy,
-  emulatorEnv,
-  prepareStackDir,
-  readOutputs,
-  terraform,
-} from '../../local/moto/deploy';
-import { Emulator, assertMotoAvailable, startEmulator } from '../../local/moto/emulator';
-import { TapStack } from '../../stacks/tap-stack';
+import { assertToolsAvailable, terraform } from '../../local/moto/deploy';
+import { assertMotoAvailable } from '../../local/moto/emulator';
+import { signalAlone } from '../helpers/processes';
 
 /**
- * The whole deploy cycle against the local emulator, with the real cdktf CLI,
- * Terraform and hashicorp/aws provider: apply, an empty second plan, a
- * read-back of what was deployed through the AWS SDK (not Terraform state),
- * and a destroy that leaves nothing behind.
+ * `npm run deploy:local` as the README shows it, run through npm, then the whole deploy cycle on
+ * what it deployed, with the real cdktf CLI, Terraform and hashicorp/aws provider: every resource
+ * and output, an empty second plan, a read-back through the AWS SDK (not Terraform state) and a
+ * destroy that leaves nothing, each through the `export` line the script prints; then a stop by
+ * SIGINT sent to npm alone. One deploy serves both: the script's claims and the cycle's.
  */
 jest.setTimeout(900_000);
 
-const STACK = 'TapStack';
+/** The README's command (Deploy locally), run as written; the README's test checks this file names it. */
+const README_COMMAND = 'npm run deploy:local';
+const ROOT = join(__dirname, '..', '..');
+const DEV = environmentNamed('dev');
+const STACK = DEV.namePrefix;
 type Config = { resource: Record<string, Record<string, Record<string, any>>>; output: Record<string, unknown> };
 
-let emulator: Emulator | undefined;
-let workDir: string;
+/** What `npm run deploy:local` printed about the stack it deployed. */
+interface Deployment {
+  readonly heading: string;
+  readonly outputs: Record<string, string>;
+  readonly stackDir: string;
+  /** The variables of the printed `export` line. */
+  readonly exported: Record<string, string>;
+  /** The temp folder it says Ctrl-C deletes. */
+  readonly workDir: string;
+}
+
+function parseDeployment(text: string): Deployment {
+  const heading = /^Deployed (.+) to the local emulator at .+\. Outputs:$/m.exec(text);
+  if (!heading) throw new Error(`no "Deployed ..." line in:\n${text.slice(-4000)}`);
+  const rest = text.slice(heading.index + heading[0].length + 1).split('\n');
+  const folderAt = rest.findIndex((line) => line.startsWith('Stack folder'));
+  const outputs = Object.fromEntries(rest.slice(0, folderAt).map((line) => /^ {2}(\S+)\s+(\S+)$/.exec(line)!.slice(1, 3)));
+  const stackDir = rest[folderAt].replace(/^Stack folder \(Terraform state included\): /, '');
+  const exportLine = rest.find((line) => line.startsWith('  export '))!;
+  const exported = Object.fromEntries(exportLine.trim().replace(/^export /, '').split(' ').map((pair) => pair.split('=') as [string, string]));
+  const workDir = /Ctrl-C stops the emulator and deletes (\S+)\. /.exec(text)![1];
+  return { heading: heading[1], outputs, stackDir, exported, workDir };
+}
+
+let child: ChildProcess | undefined;
+const printed = { text: '' };
+let scratchTmp: string;
+let deployment: Deployment;
 let stackDir: string;
 let env: NodeJS.ProcessEnv;
 let config: Config;
@@ -67,9 +91,9 @@ async function timed<T>(phase: string, work: () => Promise<T>): Promise<T> {
 
 function clientConfig() {
   return {
-    endpoint: emulator!.endpoint,
-    region: EMULATOR_REGION,
-    credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
+    endpoint: deployment.exported.AWS_ENDPOINT_URL,
+    region: deployment.exported.AWS_REGION,
+    credentials: { accessKeyId: deployment.exported.AWS_ACCESS_KEY_ID, secretAccessKey: deployment.exported.AWS_SECRET_ACCESS_KEY },
   };
 }
 const clients = {
@@ -87,47 +111,55 @@ function resourcesOf(type: string): Record<string, any>[] {
   return Object.values(config.resource[type] ?? {});
 }
 
+/** Resolves once `npm run deploy:local` says it is ready; rejects if it exits first. */
+function ready(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (printed.text.includes('Press Ctrl-C to stop.')) resolve();
+    };
+    child!.stdout!.on('data', check);
+    child!.once('exit', (code) => reject(new Error(`${README_COMMAND} exited (${code}) before it was ready:\n${printed.text.slice(-6000)}`)));
+  });
+}
+
 beforeAll(async () => {
   // Fail, never skip, without the tools; the messages say what to install.
   assertMotoAvailable();
   assertToolsAvailable();
-  workDir = mkdtempSync(join(tmpdir(), 'deploy-cycle-'));
-  // The emulator starts in its own process while the stack synthesizes here.
-  const starting = startEmulator();
-  starting.catch(() => undefined);
-  const outdir = join(workDir, 'cdktf.out');
-  await timed('synth', async () => {
-    const app = new App({ outdir });
-    new TapStack(app, STACK, { tableDeletionProtection: false });
-    app.synth();
-  });
-  emulator = await timed('emulator ready', () => starting);
-  stackDir = join(outdir, 'stacks', STACK);
-  prepareStackDir(stackDir);
+  // The script's temp folder goes here, so the test can see it go.
+  scratchTmp = mkdtempSync(join(tmpdir(), 'deploy-cycle-'));
+  const [command, ...args] = README_COMMAND.split(' ');
+  child = spawn(command, args, { cwd: ROOT, env: { ...process.env, TMPDIR: scratchTmp, CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (chunk: Buffer) => (printed.text += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (printed.text += chunk.toString('utf8')));
+  await timed(`${README_COMMAND} (synth, emulator, apply)`, ready);
+  deployment = parseDeployment(printed.text);
+  stackDir = deployment.stackDir;
+  outputs = deployment.outputs;
   config = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8'));
-  env = emulatorEnv(emulator.endpoint, stackDir);
+  // As a user who pasted the export line into another terminal.
+  env = { ...process.env, ...deployment.exported };
 });
 
 afterAll(async () => {
-  await emulator?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-  const lines = phases.map(([phase, ms]) => `  ${phase.padEnd(22)} ${(ms / 1000).toFixed(1)} s`);
+  if (child && child.exitCode === null && child.signalCode === null) await signalAlone(child, 'SIGTERM', 5000);
+  if (scratchTmp) rmSync(scratchTmp, { recursive: true, force: true });
+  const lines = phases.map(([phase, ms]) => `  ${phase.padEnd(48)} ${(ms / 1000).toFixed(1)} s`);
   console.log(`Deploy cycle, ${((Date.now() - cycleStart) / 1000).toFixed(1)} s in all:\n${lines.join('\n')}`);
 });
 
-describe('TapStack deployed to the local emulator', () => {
-  it('cdktf deploy creates every resource of the stack', async () => {
-    const outputsFile = join(workDir, 'outputs.json');
-    const deploy = await timed('cdktf deploy (apply)', () => cdktfDeploy(join(workDir, 'cdktf.out'), STACK, outputsFile, { env, noColor: true }));
-    if (deploy.code !== 0) throw new Error(`cdktf deploy failed:\n${deploy.output.slice(-6000)}`);
+describe(`${README_COMMAND}: ${STACK} deployed to the local emulator`, () => {
+  it(`deploys ${STACK} as the account and region dev pins, every resource of the stack and every output`, async () => {
+    expect(deployment.heading).toBe(`${STACK} (environment dev: account ${DEV.accountId}, ${DEV.region})`);
+    // The emulator answers as dev's account: its STS gave the provider (allowed_account_ids) and the derived name that account.
+    expect(outputs.code_bucket_name).toBe(`${STACK}-lambda-code-${DEV.accountId}-${DEV.region}`);
+    expect(deployment.exported.AWS_REGION).toBe(DEV.region);
 
     const state = await terraform(stackDir, ['state', 'list'], { env });
     const created = new Set(state.output.trim().split('\n'));
     const configured = Object.entries(config.resource).flatMap(([type, instances]) => Object.keys(instances).map((name) => `${type}.${name}`));
     expect(configured.length).toBeGreaterThan(40);
     expect(configured.filter((address) => !created.has(address))).toEqual([]);
-
-    outputs = readOutputs(outputsFile, STACK);
     expect(Object.keys(outputs).sort()).toEqual(Object.keys(config.output).sort());
   });
 
@@ -160,7 +192,7 @@ describe('TapStack deployed to the local emulator', () => {
       ]);
       expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
       expect(Table?.SSEDescription?.Status).toBe('ENABLED');
-      expect(Table?.DeletionProtectionEnabled).toBe(false); // the test stack turns it off to be destroyable
+      expect(Table?.DeletionProtectionEnabled).toBe(DEV.tableDeletionProtection); // dev (config/environments.ts) keeps it off
       const backups = await dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: outputs.table_name }));
       expect(backups.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('ENABLED');
     });
@@ -275,6 +307,7 @@ describe('TapStack deployed to the local emulator', () => {
 
   it('destroy leaves nothing behind in any service', async () => {
     // The state was just refreshed by the empty plan, so the destroy need not read everything again.
+    // What the script says to run to watch a destroy: terraform -chdir=<stack folder> destroy, with the export line.
     const destroy = await timed('destroy', () =>
       terraform(stackDir, ['destroy', '-auto-approve', '-refresh=false', '-input=false', '-no-color', '-lock=false'], { env }),
     );
@@ -304,5 +337,13 @@ describe('TapStack deployed to the local emulator', () => {
     });
     const state = await terraform(stackDir, ['state', 'list'], { env });
     expect(state.output.trim()).toBe('');
+  });
+  it('stops on SIGINT sent to npm alone within 2 s, destroying nothing: the emulator\'s port closed, the temp folder and every process gone', async () => {
+    expect(existsSync(deployment.workDir)).toBe(true);
+    const stopped = await timed('stop (SIGINT to npm)', () => signalAlone(child!, 'SIGINT'));
+    expect({ code: stopped.code, within2s: stopped.ms < 2000, stillRunning: stopped.stillRunning }).toEqual({ code: 0, within2s: true, stillRunning: [] });
+    expect(printed.text).toContain('SIGINT: stopping the emulator (nothing is destroyed; its state is discarded)');
+    await expect(fetch(deployment.exported.AWS_ENDPOINT_URL)).rejects.toThrow();
+    expect(existsSync(deployment.workDir)).toBe(false);
   });
 });

@@ -75,7 +75,9 @@ export async function signalAlone(
   const started = descendantsOf(child.pid!);
   const exited = exitOf(child);
   child.kill(signal);
-  const result = await Promise.race([exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), limitMs + 5000))]);
+  let timer: NodeJS.Timeout | undefined;
+  const result = await Promise.race([exited, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), limitMs + 5000)))]);
+  clearTimeout(timer);
   if (!result) {
     for (const pid of [child.pid!, ...started]) {
       try {

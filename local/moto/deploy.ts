@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { assertTerraformAndMirror, mirrorCliConfig } from '../terraform-mirror';
@@ -11,8 +11,8 @@ import { assertTerraformAndMirror, mirrorCliConfig } from '../terraform-mirror';
  */
 
 export const EMULATOR_REGION = 'us-east-1';
-/** moto's default account: what aws_caller_identity reads from its STS. */
-export const EMULATOR_ACCOUNT_ID = '123456789012';
+/** The static credentials every emulator call uses (moto accepts any). */
+export const EMULATOR_CREDENTIALS = { accessKeyId: 'emulator', secretAccessKey: 'emulator' } as const;
 /** The override file written beside the synthesized stack (Terraform merges `*_override.tf.json` last). */
 export const OVERRIDE_FILE = 'emulator_override.tf.json';
 const CLI_CONFIG_FILE = 'emulator.tfrc';
@@ -64,7 +64,7 @@ export function prepareStackDir(stackDir: string): void {
  * metadata lookups. Anything in the caller's environment that could send a call
  * to a real account (profiles, session tokens, per-service endpoints) is removed.
  */
-export function emulatorEnv(endpoint: string, stackDir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function emulatorEnv(endpoint: string, stackDir: string, base: NodeJS.ProcessEnv = process.env, region: string = EMULATOR_REGION): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(base)) {
     if (key.startsWith('AWS_') || key.startsWith('TF_VAR_')) continue;
@@ -72,19 +72,30 @@ export function emulatorEnv(endpoint: string, stackDir: string, base: NodeJS.Pro
   }
   return {
     ...env,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: 'emulator',
-    AWS_SECRET_ACCESS_KEY: 'emulator',
-    AWS_REGION: EMULATOR_REGION,
+    ...exportedEmulatorEnv(endpoint, stackDir, region),
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    TF_CLI_CONFIG_FILE: join(stackDir, CLI_CONFIG_FILE),
     TF_IN_AUTOMATION: '1',
     TF_PLUGIN_CACHE_DIR: '',
     CHECKPOINT_DISABLE: '1',
     DISABLE_VERSION_CHECK: 'true',
     CI: '1',
+  };
+}
+
+/**
+ * The part of {@link emulatorEnv} a user pastes into another shell (`npm run deploy:local` prints it
+ * as an `export` line): enough for the AWS CLI, the SDKs and `terraform -chdir=<stack folder>` to
+ * reach the emulator as this stack's region.
+ */
+export function exportedEmulatorEnv(endpoint: string, stackDir: string, region: string = EMULATOR_REGION): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    AWS_REGION: region,
+    TF_CLI_CONFIG_FILE: join(stackDir, CLI_CONFIG_FILE),
   };
 }
 
@@ -100,12 +111,21 @@ export interface RunOptions {
   readonly onOutput?: (text: string) => void;
   /** Pass `--no-color` (cdktf) so the output is plain text. @default false */
   readonly noColor?: boolean;
+  /**
+   * Start the command in a process group of its own, so {@link stopProcessGroup} stops it with
+   * everything it started (cdktf starts terraform, terraform its provider).
+   * @default false: the command stays in this process's group and gets what it gets
+   */
+  readonly ownProcessGroup?: boolean;
+  /** Receives the child process once started (to stop it). */
+  readonly onStart?: (child: ChildProcess) => void;
 }
 
 /** Runs a command, collecting stdout and stderr together. */
 export function run(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
+    options.onStart?.(child);
     let output = '';
     const collect = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
@@ -154,4 +174,26 @@ export function cdktfDeploy(outdir: string, stack: string, outputsFile: string, 
 export function readOutputs(outputsFile: string, stack: string): Record<string, string> {
   const all = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
   return all[stack] ?? {};
+}
+
+/**
+ * Stops a command started with `ownProcessGroup`: SIGTERM to its whole group, SIGKILL to what is
+ * left after `graceMs`. Resolves once the command itself has exited.
+ */
+export async function stopProcessGroup(child: ChildProcess, graceMs = 1000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // the group is gone
+    }
+  };
+  signalGroup('SIGTERM');
+  const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+  // Terraform's provider plugins may outlive terraform by a moment: nothing of the group stays.
+  signalGroup('SIGKILL');
 }

@@ -9,6 +9,8 @@ import { join } from 'path';
 export const MOTO_VERSION = '5.2.1';
 export const MOTO_INSTALL_HINT = `pip install 'moto[server]==${MOTO_VERSION}'`;
 const LAUNCHER = join(__dirname, 'launcher.py');
+/** moto's default account: what its STS reports unless the emulator is started as another. */
+export const DEFAULT_ACCOUNT_ID = '123456789012';
 
 /** The Python that has moto: `MOTO_PYTHON`, else `python3` on the PATH (the one `moto_server` runs with). */
 export function motoPython(): string {
@@ -32,8 +34,16 @@ export interface Emulator {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
   readonly pid: number;
-  /** Stops the server and waits for it to exit (idempotent). */
-  stop(): Promise<void>;
+  /** The account it answers as (STS, ARNs, where resources live). */
+  readonly accountId: string;
+  /** Resolves with the exit code when the server exits, for whatever reason. */
+  readonly exited: Promise<number | null>;
+  /**
+   * Stops the server (SIGTERM, then SIGKILL after `graceMs`) and waits for it to exit (idempotent).
+   * Its state is in memory: a short grace loses nothing a caller still wants.
+   * @default graceMs 5000
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export interface StartEmulatorOptions {
@@ -43,13 +53,23 @@ export interface StartEmulatorOptions {
   readonly log?: (line: string) => void;
   /** How long to wait for the server to listen. @default 60 s */
   readonly startTimeoutMs?: number;
+  /**
+   * The account the emulator answers as (moto's `MOTO_ACCOUNT_ID`): its STS reports it, so a
+   * provider pinned to it (`allowed_account_ids`) deploys.
+   * @default moto's own, 123456789012
+   */
+  readonly accountId?: string;
 }
 
 /** Starts the patched moto server on 127.0.0.1 and resolves once it listens. */
 export function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
   // stdin stays an open pipe: the launcher exits when it closes, so the
   // emulator dies with this process even if it is killed without cleanup.
-  const child = spawn(motoPython(), [LAUNCHER, '--port', String(options.port ?? 0)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  const child = spawn(motoPython(), [LAUNCHER, '--port', String(options.port ?? 0)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, MOTO_ACCOUNT_ID: accountId },
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -77,16 +97,16 @@ export function startEmulator(options: StartEmulatorOptions = {}): Promise<Emula
       if (!line) return;
       clearTimeout(timer);
       const ready = JSON.parse(line) as { endpoint: string; pid: number };
-      resolve({ endpoint: ready.endpoint, pid: ready.pid, stop: () => stopChild(child, exited) });
+      resolve({ endpoint: ready.endpoint, pid: ready.pid, accountId, exited, stop: (graceMs?: number) => stopChild(child, exited, graceMs) });
     });
   });
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+async function stopChild(child: ChildProcess, exited: Promise<number | null>, graceMs = 5_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.stdin?.end();
   child.kill('SIGTERM');
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  const timeout = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timeout);
 }
