@@ -1,8 +1,11 @@
 /**
- * `npm run export:hcl [-- --out <dir>]`: every stack of the app as plain Terraform in
- * `<dir>/stacks/<stack>/main.tf` (default dir `cdktf.out.hcl`), with its Lambda assets,
- * ready for `terraform init && terraform plan` without cdktf. See the README, "Export to HCL".
+ * `npm run export:hcl [-- --out <dir>]`: every stack of the app as a plain Terraform module in
+ * `<dir>/stacks/<stack>/` (default dir `cdktf.out.hcl`), with its Lambda assets: `main.tf`, its
+ * inputs (`variables.tf`, `terraform.tfvars`, `backend.hcl`) and `concurrency.tf`. Ready for
+ * `terraform init -backend-config=backend.hcl && terraform plan` without cdktf. See the README,
+ * "Export to HCL". `TAPSTACK_ENVIRONMENTS` and `TAPSTACK_BACKEND` choose as they do for synth.
  */
+import { ENVIRONMENTS } from '../config/environments';
 import { buildApp } from '../main';
 import { exportHcl } from './hcl/export';
 
@@ -14,5 +17,8 @@ function outdirFromArgs(argv: readonly string[]): string {
   return value;
 }
 
-const dirs = exportHcl(outdirFromArgs(process.argv.slice(2)), (app) => buildApp(app));
-for (const dir of dirs) console.log(`wrote ${dir}/main.tf`);
+const dirs = exportHcl(outdirFromArgs(process.argv.slice(2)), (app) => buildApp(app), {
+  lambdaConcurrencyQuota: (stackId) => ENVIRONMENTS.find((e) => e.namePrefix === stackId)?.lambdaConcurrencyQuota,
+});
+for (const dir of dirs) console.log(`wrote ${dir}/`);
+console.log('Next, in a stack folder: terraform init -backend-config=backend.hcl && terraform plan (see the README, "Export to HCL").');

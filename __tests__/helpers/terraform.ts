@@ -74,6 +74,16 @@ export interface PlanOptions {
    * @default false
    */
   readonly keepProviderDefaultTags?: boolean;
+  /**
+   * Values of the configuration's input variables for the plan (a `variables` block of the run).
+   * @default the configuration's defaults and its terraform.tfvars
+   */
+  readonly variables?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * `terraform init`'s arguments besides `-input=false -no-color`.
+   * @default ['-backend=false']: no backend, as the offline plan needs none
+   */
+  readonly initArgs?: readonly string[];
 }
 
 /**
@@ -106,7 +116,7 @@ export function taggableResourceTypes(dir: string): Set<string> {
 export function initValidateAndPlan(dir: string, options: PlanOptions = {}): TerraformResult {
   writeOfflineFiles(dir, options);
   const steps: string[][] = [
-    ['init', '-backend=false', '-input=false', '-no-color'],
+    ['init', ...(options.initArgs ?? ['-backend=false']), '-input=false', '-no-color'],
     ['validate', '-no-color'],
     ['test', '-no-color'],
   ];
@@ -194,6 +204,7 @@ export function offlineTestFile(
     ...overrides,
     'run "offline_plan" {',
     '  command = plan',
+    ...(options.variables ? ['  variables {', ...Object.entries(options.variables).map(([name, value]) => `    ${name} = ${JSON.stringify(value)}`), '  }'] : []),
     ...(options.asserts ?? []).map(
       ([condition, message]) => `  assert {\n    condition     = ${condition}\n    error_message = ${JSON.stringify(message)}\n  }`,
     ),
