@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 
@@ -32,4 +32,9 @@ export function scratchClone(prefix = 'scratch-clone-'): string {
     if (existsSync(installed)) symlinkSync(installed, join(clone, 'scripts', 'node', major, 'node_modules'), 'dir');
   }
   return clone;
+}
+
+/** Deletes a scratch clone (its links are removed, never what they point at). */
+export function removeScratchClone(clone: string): void {
+  rmSync(dirname(clone), { recursive: true, force: true });
 }

@@ -8,7 +8,7 @@ import { SafeBucket } from '../../constructs/safe-bucket';
 import { UnreservedFunction } from '../../constructs/unreserved-function';
 import { mirrorCliConfig } from '../../local/terraform-mirror';
 import { exportHcl } from '../../scripts/hcl/export';
-import { scratchClone } from '../helpers/scratch-clone';
+import { removeScratchClone, scratchClone } from '../helpers/scratch-clone';
 import { assertTerraformAvailable, initValidateAndPlan, planAgain } from '../helpers/terraform';
 
 /**
@@ -58,6 +58,10 @@ beforeAll(() => {
   // The provider from the mirror, offline; on a machine with network, Terraform's registry does the same.
   writeFileSync(join(clone, '..', 'mirror.tfrc'), mirrorCliConfig());
   terraformEnv = { ...process.env, TF_CLI_CONFIG_FILE: join(clone, '..', 'mirror.tfrc'), CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: 'true', TF_IN_AUTOMATION: '1' };
+});
+
+afterAll(() => {
+  if (clone) removeScratchClone(clone);
 });
 
 describe('npm run export:hcl, then the README steps', () => {

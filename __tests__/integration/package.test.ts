@@ -5,11 +5,12 @@ import { builtinModules } from 'module';
 import { tmpdir } from 'os';
 import { dirname, join, resolve } from 'path';
 import { withPlaceholderArns } from '../../constructs/internal/state-machine';
+import { removeScratchClone, scratchClone } from '../helpers/scratch-clone';
 
-// The constructs as another team gets them: `npm pack`, installed into a fresh consumer
-// project (offline: the tarball is unpacked as npm would, and every other package is
-// linked from this repo's node_modules), compiled against the shipped declarations and
-// synthesized from the package name. The consumer's table is keyed `PK`/`SK` (the seed's
+// The constructs as another team gets them: `npm run build && npm pack` as the README shows it, in a
+// scratch clone; the tarball installed into a fresh consumer project (offline: unpacked as npm would,
+// every other package linked from this repo's node_modules), compiled against the shipped
+// declarations and synthesized from the package name. The consumer's table is keyed `PK`/`SK` (the seed's
 // spelling, through keyNamePattern); its handlers/ hold one written as the package asks
 // (orders.ts) and one written the seed's way (seed-raw-sdk.ts, `Key: { pk }`), and the test
 // derives a third, orders.ts with the seed's `pk`/`sk`. Seed failure 4 must be stopped three
@@ -19,6 +20,10 @@ jest.setTimeout(300_000);
 const REPO = resolve(__dirname, '..', '..');
 const PACKAGE = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 const BIN = (name: string) => join(REPO, 'node_modules', '.bin', name);
+/** The README's command ("Using the constructs as a library"), run as written in a scratch clone. */
+const README_PACK = 'npm run build && npm pack';
+/** What `npm pack` writes, and what the README's install line names. */
+const TARBALL = `${PACKAGE.name}-${PACKAGE.version}.tgz`;
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1', ...env } });
@@ -39,14 +44,20 @@ describe(`the ${PACKAGE.name} package`, () => {
   let installed = '';
 
   beforeAll(() => {
-    mustRun(BIN('tsc'), ['-p', 'tsconfig.build.json'], REPO);
-    const [packed] = JSON.parse(mustRun('npm', ['pack', '--json', '--pack-destination', work], REPO).replace(/^[^[]*/, ''));
-    packedFiles = packed.files.map((file: { path: string }) => file.path);
+    const clone = scratchClone('package-test-');
+    mustRun('bash', ['-e', '-c', README_PACK], clone);
+    if (!existsSync(join(clone, TARBALL))) throw new Error(`${README_PACK} wrote no ${TARBALL}: ${readdirSync(clone).join(', ')}`);
+    cpSync(join(clone, TARBALL), join(work, TARBALL));
+    removeScratchClone(clone);
+    packedFiles = mustRun('tar', ['-tzf', join(work, TARBALL)], work)
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => line.replace(/^package\//, ''));
 
     cpSync(join(REPO, '__tests__', 'fixtures', 'consumer'), consumer, { recursive: true });
     installed = join(consumer, 'node_modules', PACKAGE.name);
     mkdirSync(installed, { recursive: true });
-    mustRun('tar', ['-xzf', join(work, packed.filename), '-C', installed, '--strip-components=1'], work);
+    mustRun('tar', ['-xzf', join(work, TARBALL), '-C', installed, '--strip-components=1'], work);
     for (const entry of readdirSync(join(REPO, 'node_modules'))) {
       if (entry === PACKAGE.name || entry.startsWith('.')) continue;
       symlinkSync(join(REPO, 'node_modules', entry), join(consumer, 'node_modules', entry));
