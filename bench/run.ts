@@ -123,6 +123,11 @@ function npmScript(name: string): string {
   return String(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts[name]);
 }
 
+/** An npm script's command, without `exec node scripts/run-steps.cjs` (the runner every script goes through). */
+function npmScriptCommand(name: string): string {
+  return npmScript(name).replace(/^exec node scripts\/run-steps\.cjs /, '');
+}
+
 function measureCommands(): void {
   // Exactly as `cdktf synth` runs the app: cdktf.json's `app` through a shell, with node_modules/.bin on PATH.
   // TAPSTACK_ENVIRONMENTS (or any other variable the app reads) passes through from this process.
@@ -166,7 +171,8 @@ function measureCommands(): void {
     // npm test's own command with no test run: each jest call gets a name filter nothing matches.
     const noTestRun = npmScript('test')
       // Function replacements: the text holds `$'`, which a replacement string would expand.
-      .replace('npm run test:unit', () => `${npmScript('test:unit')} --silent --testNamePattern '^$'`)
+      // Inside npm test's runner, test:unit's command runs as one of its commands, without a runner of its own.
+      .replace('npm run test:unit', () => `${npmScriptCommand('test:unit')} --silent --testNamePattern '^$'`)
       .replace(/jest --selectProjects [a-z]+(?= '&&'|$)/g, (call) => `${call} --silent --testNamePattern '^$'`);
     const npmTestFloor = recordFloor(
       `npm test with no test run (${noTestRun}), wall`,
