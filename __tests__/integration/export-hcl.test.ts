@@ -99,9 +99,10 @@ describe('npm run export:hcl, then the README steps', () => {
       expect(inputs.variables).toEqual(['account_id', 'region', 'lambda_concurrency_quota']);
       expect(inputs.tfvars).toEqual({ account_id: environment.accountId, region: environment.region, lambda_concurrency_quota: environment.lambdaConcurrencyQuota });
       expect(inputs.backend).toEqual({ bucket: STATE_BUCKET.bucketName, key: stateKeyOf(environment.name), region: STATE_BUCKET.region });
-      // Nothing of the account or region is left written in: the provider reads the variables.
+      // Nothing of the account or region is left written in: the provider and the ARNs read the variables.
       expect(inputs.main).toMatch(/allowed_account_ids = \[var\.account_id\]\n\s+region\s+= var\.region/);
       expect(inputs.main).not.toContain(environment.accountId);
+      expect(inputs.main).not.toMatch(new RegExp(`"[^"\\n]*:${environment.region}:`));
       expect(inputs.main).not.toContain(STATE_BUCKET.bucketName);
       expect(inputs.main).toMatch(/backend "s3" \{\n\s+encrypt\s+= true\n\s+use_lockfile = true\n\s+\}/);
     }
@@ -144,7 +145,7 @@ describe('exportHcl', () => {
       new AwsProvider(stack, 'aws', { region: 'us-east-1' });
       const suffix = new TerraformVariable(stack, 'suffix', { type: 'string', default: 'UPPER' });
       const code = new SafeBucket(stack, 'Data', { bucketName: `data-${suffix.stringValue}` });
-      new UnreservedFunction(stack, 'Fn', { entry: '__tests__/fixtures/proxy-echo-handler.ts', codeBucket: code, reservedConcurrency: 50 });
+      new UnreservedFunction(stack, 'Fn', { entry: join(__dirname, '..', 'fixtures', 'proxy-echo-handler.ts'), codeBucket: code, reservedConcurrency: 50 });
     });
     const broken = initValidateAndPlan(dir);
     expect(broken.ok).toBe(false);

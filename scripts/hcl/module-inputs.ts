@@ -1,6 +1,6 @@
 import { LAMBDA_CONCURRENCY_QUOTA, MIN_UNRESERVED_CONCURRENCY } from '../../constructs/internal/concurrency-budget';
 import { HclBlock, blockOf, entriesOf, replaceRanges, stringLiteral } from './blocks';
-import { HclScanError } from './scan';
+import { HclScanError, skipNonCode } from './scan';
 
 /**
  * Turns an exported stack's `main.tf` into a module a Terraform user runs with their own values:
@@ -8,7 +8,7 @@ import { HclScanError } from './scan';
  * inputs' values, in files beside `main.tf`:
  *
  * - the default AWS provider's `allowed_account_ids` (one account) and `region` → `var.account_id`,
- *   `var.region` (`variables.tf`, values in `terraform.tfvars`);
+ *   `var.region` (`variables.tf`, values in `terraform.tfvars`), there and in the ARNs that spell them out;
  * - the backend's per-user settings (S3: `bucket`, `key`, `region`; local: `path`) → a partial
  *   configuration, `backend.hcl`, read by `terraform init -backend-config=backend.hcl`; a local
  *   state file is `terraform.tfstate` in the module's folder;
@@ -69,8 +69,44 @@ export function toModule(mainTf: string, options: ModuleOptions): TerraformModul
   return { mainTf: hcl, variables, backendConfig: backend.config, concurrencyTf };
 }
 
-/** The default `aws` provider's single allowed account and its region become variables. */
+/**
+ * The default `aws` provider's single allowed account and its region become variables, in the
+ * provider and in every ARN that spells them out (the constructs write the pinned account and
+ * region into ARNs they build, rather than look them up).
+ */
 function parameterizeProvider(hcl: string, variables: ModuleVariable[]): string {
+  const withVariables = parameterizeProviderBlock(hcl, variables);
+  const value = (name: string) => variables.find((v) => v.name === name)?.value;
+  return inArns(withVariables, { region: value('region') as string | undefined, account: value('account_id') as string | undefined });
+}
+
+const ARN = /arn:(\$\{[^}]*\}|[\w-]+):([\w-]+):([\w-]*):([\w-]*):/g;
+
+/** In every string literal: an ARN's region and account segments, when they are these literals, as `${var.region}` and `${var.account_id}`. */
+function inArns(hcl: string, literal: { region?: string; account?: string }): string {
+  const edits: { start: number; end: number; text: string }[] = [];
+  for (let i = 0; i < hcl.length; ) {
+    const end = skipNonCode(hcl, i);
+    if (end === i) {
+      i += 1;
+      continue;
+    }
+    if (hcl[i] === '"') {
+      const text = hcl.slice(i, end);
+      const replaced = text.replace(ARN, (arn, partition: string, service: string, region: string, account: string) =>
+        region === literal.region || account === literal.account
+          ? `arn:${partition}:${service}:${region === literal.region ? '${var.region}' : region}:${account === literal.account ? '${var.account_id}' : account}:`
+          : arn,
+      );
+      if (replaced !== text) edits.push({ start: i, end, text: replaced });
+    }
+    i = end;
+  }
+  return replaceRanges(hcl, edits);
+}
+
+/** The provider block's own attributes. */
+function parameterizeProviderBlock(hcl: string, variables: ModuleVariable[]): string {
   const provider = entriesOf(hcl).blocks.find((b) => b.header[0] === 'provider' && b.header[1] === 'aws' && !attributesOf(hcl, b).some((a) => a.name === 'alias'));
   if (!provider) return hcl;
   const edits: { start: number; end: number; text: string }[] = [];

@@ -32,6 +32,11 @@ provider "aws" {
     }
   }
 }
+data "aws_iam_policy_document" "Doc" {
+  statement {
+    resources = ["arn:\${data.aws_partition.Partition.partition}:logs:eu-west-1:111111111111:log-group:*", "arn:aws:iam::111111111111:root", "arn:aws:s3:::bucket-111111111111", "arn:aws:sns:us-west-2:999999999999:other"]
+  }
+}
 resource "aws_lambda_function" "Fn_1" {
   function_name = "fn-1"
   depends_on = [
@@ -56,6 +61,12 @@ describe('toModule', () => {
       ['region', 'eu-west-1'],
       ['lambda_concurrency_quota', 10],
     ]);
+  });
+
+  it("writes the variables in place of the pinned account and region in ARNs, and leaves other accounts, regions and names alone", () => {
+    expect(module.mainTf).toContain(
+      'resources = ["arn:${data.aws_partition.Partition.partition}:logs:${var.region}:${var.account_id}:log-group:*", "arn:aws:iam::${var.account_id}:root", "arn:aws:s3:::bucket-111111111111", "arn:aws:sns:us-west-2:999999999999:other"]',
+    );
   });
 
   it('moves the S3 backend’s bucket, key and region to backend.hcl and keeps encryption and locking', () => {
