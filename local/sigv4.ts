@@ -167,7 +167,8 @@ function parseAuthorization(value: string): Record<string, string> {
  * signature that does not match.
  */
 export async function verifySignature(request: ReceivedRequest, known: readonly LocalCredentials[], region: string, now = new Date()): Promise<Verdict> {
-  const distinct = request.headersDistinct ?? Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, [value].flat() as string[]]));
+  const distinct: NodeJS.Dict<string[]> =
+    request.headersDistinct ?? Object.fromEntries(Object.entries(request.headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, [value].flat()]])));
   const repeated = AUTH_HEADERS.filter((name) => (distinct[name]?.length ?? 0) > 1);
   if (repeated.length > 0) {
     return { ok: false, message: `The request carries ${repeated.map((name) => `'${name}'`).join(', ')} more than once; send each signing header once.` };
