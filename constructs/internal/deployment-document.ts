@@ -4,6 +4,26 @@
  * `provider.aws[]`, `locals`, a resource's `"//".metadata.path`). A cdktf app,
  * a `cdktf.out` folder, one `cdk.tf.json` and a `terraform show -json` plan are
  * each turned into this one shape, so one pure function checks them all.
+ *
+ * What the checks read besides Terraform's own arguments (Terraform ignores
+ * every `"//"` property of JSON configuration, so these ride along in cdk.tf.json):
+ * - `"//".guards.lambdaConcurrencyQuota` at the top of a stack: the Lambda
+ *   concurrency quota the stack declares for every account and region it
+ *   deploys to (`configureLambdaConcurrency`, the `accountConcurrencyLimit` context).
+ * - `"//".guards.keySchema` on an `aws_dynamodb_table`: the key schema the code is
+ *   typed from ({@link RecordedKeySchema}), recorded by `ConsistentTable`.
+ * - `lifecycle.precondition[].error_message` naming a rule id (`[bucket-name/charset]`):
+ *   how the checks see that a value known only at deploy time is checked at plan.
+ *
+ * A plan (`terraform show -json`) rewritten into this shape: one entry under
+ * `resource.<type>` per instance (`x`, `x[0]`, `x["a"]`; no `count`/`for_each`
+ * left), the planned values as arguments, `provider: "aws.<alias>"` on a
+ * resource using an aliased provider, `provider.aws[]` from the configuration's
+ * provider blocks (constant values; anything else as a `${...}` string), and
+ * `data.<type>.<name>` with the values read at plan. A value known only after
+ * apply is a `${...}` string; where the configuration references another
+ * object, `${<its first reference>}` (e.g. `${aws_iam_role.r.arn}`), so checks
+ * that follow references (a state machine's role) still can.
  */
 
 /** One stack's Terraform JSON (cdk.tf.json), or a plan rewritten into that shape. */
@@ -43,4 +63,52 @@ export interface DeploymentViolation {
   /** What the rule requires, phrased to read after "must". */
   readonly requirement: string;
   readonly fix: string;
+  /**
+   * The other resources a cross-resource rule involves (a collision's other
+   * name, the other reservations of a sum), possibly in other stacks.
+   * @default none
+   */
+  readonly alsoInvolves?: readonly ResourceRef[];
+}
+
+/** Where a resource is: stack, address, and construct path when the JSON records one. */
+export interface ResourceRef {
+  readonly stack: string;
+  readonly address: string;
+  readonly constructPath?: string;
+}
+
+/** A key schema as `ConsistentTable` records it under `"//".guards.keySchema`. */
+export interface RecordedKeySchema {
+  readonly hashKey: string;
+  readonly rangeKey?: string;
+  /** Every key attribute, with its type (`S`, `N`, `B`). */
+  readonly attributes: readonly { readonly name: string; readonly type: string }[];
+  readonly globalIndexes: readonly { readonly name: string; readonly hashKey: string; readonly rangeKey?: string }[];
+  readonly localIndexes: readonly { readonly name: string; readonly rangeKey: string }[];
+}
+
+/** Options of the deployment check. */
+export interface DeploymentCheckOptions {
+  /**
+   * The Lambda concurrency quota (Service Quotas `lambda`/`L-B99A9384`) of every
+   * account and region, overriding any quota the document declares or a plan read.
+   * @default the document's: a plan's `aws_servicequotas_service_quota` value, else the stack's
+   * declared quota, else 1000 (assumed: see {@link LambdaQuotaSource})
+   */
+  readonly lambdaConcurrencyQuota?: number;
+}
+
+/** Where the Lambda concurrency quota of one provider configuration of one stack comes from. */
+export interface LambdaQuotaSource {
+  readonly stack: string;
+  /** `aws` or `aws.<alias>`. */
+  readonly provider: string;
+  readonly quota: number;
+  /**
+   * `option`: `lambdaConcurrencyQuota` was given; `plan`: read at plan
+   * (`data.aws_servicequotas_service_quota`); `declared`: the stack declares it;
+   * `assumed`: none of these, so the AWS default (1000) is assumed.
+   */
+  readonly source: 'option' | 'plan' | 'declared' | 'assumed';
 }
