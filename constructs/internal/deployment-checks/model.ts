@@ -4,7 +4,7 @@
  * deployment target and instances. Pure: no cdktf (see deployment-document.ts).
  */
 import { DeploymentDocument, ResourceRef, StackDocument } from '../deployment-document';
-import { DeploymentTarget, blocksOf, isLiteralText, providerTargetsOf, targetOfResource } from '../deployment-target';
+import { DeploymentTarget, UNKNOWN, blocksOf, isLiteralText, providerTargetsOf, targetOfResource } from '../deployment-target';
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
@@ -213,3 +213,32 @@ export function preconditionsOf(config: JsonObject): { condition: string; messag
 }
 
 export { isLiteralText };
+
+/**
+ * What synth knows of an expression inside one instance of a resource: its
+ * `count.index` / `each.*`, a literal local of its stack, the account of
+ * `data.aws_caller_identity` and the region of `data.aws_region` when their
+ * provider pins them, and (in a plan) any literal attribute of a data source.
+ */
+export function resolverFor(index: DocumentIndex, entry: ResourceEntry, instance?: Instance): (expression: string) => string | number | undefined {
+  return (expression) => {
+    const bound = instance?.bindings.get(expression);
+    if (bound !== undefined) return bound;
+    const local = /^local\.([A-Za-z0-9_-]+)$/.exec(expression)?.[1];
+    if (local !== undefined) {
+      const value = index.local(entry.stackDoc, local);
+      return typeof value === 'string' || typeof value === 'number' ? value : undefined;
+    }
+    const data = /^data\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)$/.exec(expression);
+    if (!data) return undefined;
+    const [, type, name, attribute] = data;
+    const source = index.find(entry.stack, `data.${type}.${name}`);
+    if (!source) return undefined;
+    const read = source.config[attribute];
+    if ((typeof read === 'string' && isLiteralText(read)) || typeof read === 'number') return read;
+    const { accounts, region } = source.target;
+    if (type === 'aws_caller_identity' && attribute === 'account_id' && accounts !== UNKNOWN && accounts.length === 1) return accounts[0];
+    if (type === 'aws_region' && ['name', 'region', 'id'].includes(attribute) && region !== UNKNOWN) return region;
+    return undefined;
+  };
+}

@@ -1,0 +1,283 @@
+/**
+ * Lambda reserved concurrency, summed per account and region over every stack
+ * of the document (the deployment-target model decides which reservations may
+ * share one), with `count` and `for_each` multiplying a reservation. Literal
+ * totals are checked here against the quota; parts known only at deploy time
+ * must be checked by a plan-time precondition, which can sum them within one
+ * stack only. Pure.
+ */
+import { DeploymentCheckOptions, DeploymentViolation, LambdaQuotaSource } from '../deployment-document';
+import { PIN_TARGET_FIX, TargetGroup, UNKNOWN, describeTarget, groupByPossibleTarget } from '../deployment-target';
+import { DocumentIndex, ResourceEntry, literalInteger, preconditionsOf, refOf, resolverFor, whereOf } from './model';
+import { LAMBDA_CONCURRENCY_QUOTA, lambdaQuotaSourcesOf } from './quota';
+import { hclExpressionOf, isLiteral, parseTemplate, substitute, textOf } from './template';
+
+/** AWS keeps at least this much account concurrency unreserved; a reservation that eats into it fails. */
+export const MIN_UNRESERVED_CONCURRENCY = 100;
+export const UNRESERVED_RULE = 'function/unreserved-concurrency';
+const FUNCTION_TYPE = 'aws_lambda_function';
+
+/** What Lambda's API takes: a whole number of at least 0, or -1 for none. */
+function validReservation(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= -1;
+}
+
+/** One function's claim on its account's concurrency, over all its instances. */
+export interface Reservation {
+  readonly entry: ResourceEntry;
+  /** The literal part, over every instance (`count = 3` of 100 is 300). */
+  readonly literal: number;
+  /** Each instance's literal value, for messages (`3x100`). */
+  readonly shown: string;
+  /** The Terraform expression of the part known only at deploy time, if any. */
+  readonly deployTime?: string;
+}
+
+type ReadResult = { reservation?: Reservation; problem?: DeploymentViolation };
+
+function invalid(entry: ResourceEntry, value: unknown, requirement: string, fix: string): ReadResult {
+  return { problem: { ruleId: 'function/reserved-concurrency', ...refOf(entry), field: 'reserved_concurrent_executions', value, requirement, fix } };
+}
+
+const WHOLE_NUMBER =
+  'be a whole number of at least 0, or -1 for no reservation, as Lambda takes it';
+
+/** One instance's value: a literal number, a deploy-time expression, or a problem. */
+function instanceValue(index: DocumentIndex, entry: ResourceEntry, raw: unknown, instance?: Parameters<typeof resolverFor>[2]): number | { expression: string } | { bad: unknown } {
+  if (typeof raw === 'number') return validReservation(raw) ? raw : { bad: raw };
+  if (typeof raw !== 'string') return { bad: raw };
+  const segments = substitute(parseTemplate(raw) ?? [{ expression: raw }], resolverFor(index, entry, instance));
+  if (isLiteral(segments)) {
+    const value = literalInteger(textOf(segments).trim());
+    return value !== undefined && validReservation(value) ? value : { bad: textOf(segments) };
+  }
+  const expression = segments.length === 1 && 'expression' in segments[0] ? segments[0].expression : `tonumber(${hclExpressionOf(segments)})`;
+  return { expression };
+}
+
+const PER_INSTANCE = /\b(?:count\.index|each\.(?:key|value))\b/;
+
+/** A function's reservation over its instances, or what is wrong with it; undefined when it reserves nothing. */
+export function readReservation(index: DocumentIndex, entry: ResourceEntry): ReadResult {
+  const raw = entry.config.reserved_concurrent_executions;
+  if (raw === undefined || raw === null) return {};
+  const perInstance = (expression: string) =>
+    invalid(
+      entry,
+      raw,
+      'be the same for every instance, or literal: a value per instance known only at deploy time cannot be summed, at synth or at plan',
+      'give a literal reservation (a for_each over a literal map with each.value is read at synth), or one expression for every instance (' + expression + ')',
+    );
+  if ('deployTime' in entry.instances) {
+    const multiplier = `(${entry.instances.deployTime})`;
+    const value = instanceValue(index, entry, raw);
+    if (typeof value === 'number') {
+      return value <= 0 ? {} : { reservation: { entry, literal: 0, shown: `${value} x ${multiplier}`, deployTime: `${value} * ${multiplier}` } };
+    }
+    if ('bad' in value) return invalid(entry, value.bad, WHOLE_NUMBER, 'give a whole number, or remove the reservation');
+    const { expression } = value;
+    if (PER_INSTANCE.test(expression)) return perInstance(expression);
+    return { reservation: { entry, literal: 0, shown: `\${${expression}} x ${multiplier}`, deployTime: `max(${expression}, 0) * ${multiplier}` } };
+  }
+  let literal = 0;
+  const shownParts: number[] = [];
+  const deployTime: string[] = [];
+  for (const instance of entry.instances) {
+    const value = instanceValue(index, entry, raw, instance);
+    if (typeof value === 'number') {
+      const counted = Math.max(value, 0);
+      literal += counted;
+      shownParts.push(counted);
+      continue;
+    }
+    if ('bad' in value) return invalid(entry, value.bad, WHOLE_NUMBER, 'give a whole number, or remove the reservation');
+    if (PER_INSTANCE.test(value.expression)) return perInstance(value.expression);
+    deployTime.push(`max(${value.expression}, 0)`);
+  }
+  if (literal === 0 && deployTime.length === 0) return {};
+  const same = shownParts.every((v) => v === shownParts[0]);
+  const shown =
+    deployTime.length > 0
+      ? `\${${deployTime[0].replace(/^max\((.*), 0\)$/, '$1')}}${deployTime.length > 1 ? ` x ${deployTime.length}` : ''}`
+      : shownParts.length > 1 && same
+        ? `${shownParts.length} x ${shownParts[0]}`
+        : shownParts.length > 1
+          ? shownParts.join(' + ')
+          : String(literal);
+  const total = deployTime.length > 1 && deployTime.every((d) => d === deployTime[0]) ? [`${deployTime[0]} * ${deployTime.length}`] : deployTime;
+  return { reservation: { entry, literal, shown, ...(total.length > 0 ? { deployTime: total.join(' + ') } : {}) } };
+}
+
+/** Every reservation of the document, and the reservations Lambda would refuse. */
+export function reservationsOf(index: DocumentIndex): { reservations: Reservation[]; problems: DeploymentViolation[] } {
+  const reservations: Reservation[] = [];
+  const problems: DeploymentViolation[] = [];
+  for (const entry of index.ofType(FUNCTION_TYPE)) {
+    const { reservation, problem } = readReservation(index, entry);
+    if (reservation) reservations.push(reservation);
+    if (problem) problems.push(problem);
+  }
+  return { reservations, problems };
+}
+
+/** The reservations that may share one account and region, grouped by the deployment-target model. */
+export function reservationGroups(reservations: readonly Reservation[]): TargetGroup<Reservation>[] {
+  return groupByPossibleTarget(reservations, (r) => r.entry.target);
+}
+
+/** The quota a group is checked against: the smallest any of its members' provider configurations has. */
+export function quotaOfGroup(group: TargetGroup<Reservation>, sources: readonly LambdaQuotaSource[]): LambdaQuotaSource {
+  const ofMember = (r: Reservation) => sources.find((s) => s.stack === r.entry.stack && s.provider === r.entry.target.provider);
+  const candidates = group.members.map(ofMember).filter((s): s is LambdaQuotaSource => s !== undefined);
+  return candidates.reduce((least, s) => (s.quota < least.quota ? s : least), candidates[0]);
+}
+
+/** "this account's quota (250) leaves room for 150 reserved once AWS keeps 100 unreserved, but 175 are reserved". */
+export function budgetVerdict(quota: number, total: number): string {
+  const room = quota - MIN_UNRESERVED_CONCURRENCY;
+  return room <= 0
+    ? `this account's quota (${quota}) leaves no room for reserved concurrency: AWS keeps ${MIN_UNRESERVED_CONCURRENCY} unreserved`
+    : `this account's quota (${quota}) leaves room for ${room} reserved once AWS keeps ${MIN_UNRESERVED_CONCURRENCY} unreserved, but ${total} are reserved`;
+}
+
+export const RESERVATION_FIX =
+  'remove reservedConcurrency from functions that do not need it or lower it, or raise the quota ' +
+  `(Service Quotas, ${LAMBDA_CONCURRENCY_QUOTA.serviceCode}/${LAMBDA_CONCURRENCY_QUOTA.quotaCode}) and declare it ` +
+  "(configureLambdaConcurrency(stack, { accountQuota }), TapStack's lambdaConcurrency, the 'accountConcurrencyLimit' context, " +
+  'or guard-check --lambda-concurrency-quota)';
+
+const SOURCE_TEXT: Record<LambdaQuotaSource['source'], string> = {
+  option: 'given to the check',
+  plan: 'read at plan from Service Quotas',
+  declared: 'declared by stack',
+  assumed: 'the AWS default, assumed as no quota is declared for stack',
+};
+
+export function listOf(members: readonly Reservation[]): string {
+  return members.map((r) => `${whereOf(r.entry)}=${r.shown}`).join(', ');
+}
+
+function sortedMembers(group: TargetGroup<Reservation>): Reservation[] {
+  // Stacks in document order, resources in their stack's order: the order a reader wrote them in.
+  return [...group.members];
+}
+
+function unknownIn(group: TargetGroup<Reservation>): boolean {
+  return group.account === UNKNOWN || group.region === UNKNOWN;
+}
+
+function groupViolation(group: TargetGroup<Reservation>, ruleId: string, value: unknown, requirement: string, fix: string): DeploymentViolation {
+  const [first, ...others] = sortedMembers(group);
+  const stacks = new Set(group.members.map((m) => m.entry.stack));
+  // Unpinned providers put stacks (or aliases) together: say how to tell them apart.
+  const pin = unknownIn(group) && (stacks.size > 1 || new Set(group.members.map((m) => m.entry.target.provider)).size > 1);
+  return {
+    ruleId,
+    ...refOf(first.entry),
+    field: 'reserved_concurrent_executions',
+    value,
+    requirement,
+    fix: pin ? `${fix}; or, if they do not share one, ${PIN_TARGET_FIX}` : fix,
+    ...(others.length > 0 ? { alsoInvolves: others.map((o) => refOf(o.entry)) } : {}),
+  };
+}
+
+/** The sums, per possible account and region, against the quota; and deploy-time parts the plan must check. */
+export function checkConcurrency(index: DocumentIndex, options: DeploymentCheckOptions): DeploymentViolation[] {
+  const { reservations, problems } = reservationsOf(index);
+  const sources = lambdaQuotaSourcesOf(index, options);
+  const violations = [...problems];
+  for (const group of reservationGroups(reservations)) {
+    const members = sortedMembers(group);
+    const literal = members.filter((r) => r.literal > 0);
+    const total = literal.reduce((sum, r) => sum + r.literal, 0);
+    const quota = quotaOfGroup(group, sources);
+    const where = describeTarget(group);
+    if (literal.length > 0 && quota.quota - total < MIN_UNRESERVED_CONCURRENCY) {
+      const source = quota.source === 'declared' || quota.source === 'assumed' ? `${SOURCE_TEXT[quota.source]} ${quota.stack}` : SOURCE_TEXT[quota.source];
+      violations.push(
+        groupViolation(
+          { ...group, members: literal },
+          UNRESERVED_RULE,
+          total,
+          `leave at least ${MIN_UNRESERVED_CONCURRENCY} of the Lambda concurrency quota of ${where} unreserved: ` +
+            `${budgetVerdict(quota.quota, total)}. Reserving: ${listOf(literal)} (${total} in total; quota: ${source})`,
+          RESERVATION_FIX,
+        ),
+      );
+    }
+    const deployTime = members.filter((r) => r.deployTime !== undefined);
+    if (deployTime.length === 0) continue;
+    if (index.document.valuesResolved) {
+      for (const r of deployTime) {
+        violations.push({
+          ruleId: 'function/reserved-concurrency-known-after-apply',
+          ...refOf(r.entry),
+          field: 'reserved_concurrent_executions',
+          value: r.shown,
+          requirement: 'be known at plan, so the reservations of its account and region can be summed before anything is created',
+          fix: 'reserve a number known at plan (a variable or a literal), not an attribute of a resource created in the same apply',
+        });
+      }
+      continue;
+    }
+    const stacks = [...new Set(deployTime.map((r) => r.entry.stack))].sort();
+    if (stacks.length > 1) {
+      violations.push(
+        groupViolation(
+          { ...group, members: deployTime },
+          'function/deploy-time-concurrency-across-stacks',
+          listOf(deployTime),
+          `be summed with the other reservations of ${where}, but they are known only at deploy time in ${stacks.length} stacks ` +
+            `(${stacks.join(', ')}), and a stack's plan sees only its own`,
+          'make all but one stack\'s reservations literal, or deploy those stacks to different accounts or regions',
+        ),
+      );
+      continue;
+    }
+    for (const r of deployTime) {
+      if (preconditionsOf(r.entry.config).some((p) => p.message.includes(`[${UNRESERVED_RULE}]`))) continue;
+      violations.push({
+        ruleId: 'function/plan-time-check',
+        ...refOf(r.entry),
+        field: 'reserved_concurrent_executions',
+        value: r.shown,
+        requirement: `carry a plan-time precondition summing the reservations of ${where} ([${UNRESERVED_RULE}]), since part of it is known only at deploy time`,
+        fix: 'install the deployment checks on its stack (installDeploymentChecks(stack), or configureLambdaConcurrency(stack)), which add it, or reserve a literal number',
+      });
+    }
+  }
+  return violations;
+}
+
+/** What a stack's plan must check for one group: its reserving functions there, the group's literal total (all stacks), its deploy-time parts. */
+export interface PlanBudget {
+  readonly group: TargetGroup<Reservation>;
+  readonly where: string;
+  /** This stack's reserving members of the group. */
+  readonly members: readonly Reservation[];
+  readonly literalTotal: number;
+  /** Terraform expressions of this stack's deploy-time parts. */
+  readonly deployTime: readonly string[];
+  /** Every reserving member of the group, for the message. */
+  readonly all: readonly Reservation[];
+}
+
+/** The groups a stack's plan-time preconditions check (see concurrency-budget.ts). */
+export function planBudgets(index: DocumentIndex, stack: string): PlanBudget[] {
+  const { reservations } = reservationsOf(index);
+  return reservationGroups(reservations)
+    .filter((group) => group.members.some((r) => r.entry.stack === stack))
+    .map((group) => {
+      const all = sortedMembers(group);
+      const members = all.filter((r) => r.entry.stack === stack);
+      return {
+        group,
+        where: describeTarget(group),
+        members,
+        literalTotal: all.reduce((sum, r) => sum + r.literal, 0),
+        deployTime: members.flatMap((r) => (r.deployTime !== undefined ? [r.deployTime] : [])),
+        all,
+      };
+    });
+}

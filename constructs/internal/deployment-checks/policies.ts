@@ -1,0 +1,161 @@
+/**
+ * IAM policies as the final JSON attaches them to a role: inline policies,
+ * `aws_iam_role_policy`, and managed policies of the tree attached with
+ * `aws_iam_role_policy_attachment` or `aws_iam_policy_attachment`. A policy is
+ * read from a JSON literal or a `data.aws_iam_policy_document`; anything else
+ * (`jsonencode(...)`, a file) is reported as unread. Pure.
+ */
+import { blocksOf } from '../deployment-target';
+import { DocumentIndex, JsonObject, ResourceEntry, isObject, soleInterpolation } from './model';
+
+export interface PolicyStatement {
+  readonly effect: 'Allow' | 'Deny';
+  readonly actions?: readonly string[];
+  readonly notActions?: readonly string[];
+  readonly resources?: readonly string[];
+  readonly notResources?: readonly string[];
+}
+
+/** The policies attached to one role, and those that could not be read. */
+export interface AttachedPolicies {
+  readonly read: readonly { readonly source: string; readonly statements: readonly PolicyStatement[] }[];
+  readonly unread: readonly string[];
+}
+
+/** How a role is named in the JSON: literal names (compared ignoring case, as IAM does) and expressions referring to it. */
+export interface RoleIdentity {
+  readonly names: ReadonlySet<string>;
+  readonly references: ReadonlySet<string>;
+}
+
+const asList = (value: unknown): string[] | undefined =>
+  typeof value === 'string' ? [value] : Array.isArray(value) && value.every((v): v is string => typeof v === 'string') ? value : undefined;
+
+function statementsOfJson(text: string): PolicyStatement[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(parsed)) return undefined;
+  const statements: unknown[] = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+  if (!statements.every(isObject)) return undefined;
+  return statements.map((s: JsonObject) => ({
+    effect: s.Effect === 'Deny' ? 'Deny' : 'Allow',
+    actions: asList(s.Action),
+    notActions: asList(s.NotAction),
+    resources: asList(s.Resource),
+    notResources: asList(s.NotResource),
+  }));
+}
+
+/** The statements of a `data.aws_iam_policy_document`: its resolved `json` (a plan), else its blocks and the documents it merges. */
+function statementsOfDocument(index: DocumentIndex, document: ResourceEntry, depth: number): PolicyStatement[] | undefined {
+  if (typeof document.config.json === 'string') {
+    const fromJson = statementsOfJson(document.config.json);
+    if (fromJson) return fromJson;
+  }
+  const merged: PolicyStatement[] = [];
+  for (const key of ['source_policy_documents', 'override_policy_documents', 'source_json', 'override_json']) {
+    for (const value of asList(document.config[key]) ?? []) {
+      const statements = statementsOfPolicy(index, document.stack, value, depth + 1);
+      if (!statements) return undefined;
+      merged.push(...statements);
+    }
+  }
+  for (const block of blocksOf(document.config.statement)) {
+    merged.push({
+      effect: block.effect === 'Deny' ? 'Deny' : 'Allow',
+      actions: asList(block.actions),
+      notActions: asList(block.not_actions),
+      resources: asList(block.resources),
+      notResources: asList(block.not_resources),
+    });
+  }
+  return merged;
+}
+
+/** A policy argument's statements, or undefined when it is neither a JSON literal nor a policy document of the tree. */
+export function statementsOfPolicy(index: DocumentIndex, stack: string, value: unknown, depth = 0): PolicyStatement[] | undefined {
+  if (depth > 4 || typeof value !== 'string') return undefined;
+  const expression = soleInterpolation(value);
+  if (expression === undefined) return statementsOfJson(value);
+  const documentAddress = /^(data\.aws_iam_policy_document\.[A-Za-z0-9_-]+)\.json$/.exec(expression)?.[1];
+  const document = documentAddress ? index.find(stack, documentAddress) : undefined;
+  return document ? statementsOfDocument(index, document, depth) : undefined;
+}
+
+/** True when `value` names the role: a literal name (ignoring case) or a reference to it. */
+function namesRole(value: unknown, role: RoleIdentity): boolean {
+  if (typeof value !== 'string') return false;
+  const expression = soleInterpolation(value);
+  return expression !== undefined ? role.references.has(expression) : role.names.has(value.toLowerCase());
+}
+
+/** The managed policy of the tree a `policy_arn` points to: a reference, or a literal ARN ending with the name of one. */
+function managedPolicy(index: DocumentIndex, stack: string, policyArn: unknown): ResourceEntry | undefined {
+  if (typeof policyArn !== 'string') return undefined;
+  const expression = soleInterpolation(policyArn);
+  if (expression !== undefined) {
+    const address = /^(aws_iam_policy\.[A-Za-z0-9_-]+)\.(?:arn|id)$/.exec(expression)?.[1];
+    return address ? index.find(stack, address) : undefined;
+  }
+  const name = /^arn:[^:]+:iam::\d{12}:policy\/(?:.*\/)?([^/]+)$/.exec(policyArn)?.[1];
+  return name ? index.ofType('aws_iam_policy').find((p) => p.stack === stack && p.config.name === name) : undefined;
+}
+
+/** Every policy of `stack` attached to the role, read or not. */
+export function policiesAttachedTo(index: DocumentIndex, stack: string, role: RoleIdentity, roleEntry?: ResourceEntry): AttachedPolicies {
+  const read: { source: string; statements: PolicyStatement[] }[] = [];
+  const unread: string[] = [];
+  const add = (source: string, value: unknown) => {
+    const statements = statementsOfPolicy(index, stack, value);
+    if (statements) read.push({ source, statements });
+    else unread.push(source);
+  };
+  if (roleEntry) {
+    blocksOf(roleEntry.config.inline_policy).forEach((block, i) => block.policy !== undefined && add(`${roleEntry.address}.inline_policy[${i}]`, block.policy));
+  }
+  const inStack = index.resources.filter((r) => r.stack === stack);
+  for (const entry of inStack) {
+    if (entry.type === 'aws_iam_role_policy' && namesRole(entry.config.role, role)) add(entry.address, entry.config.policy);
+    const attachesToRole =
+      (entry.type === 'aws_iam_role_policy_attachment' && namesRole(entry.config.role, role)) ||
+      (entry.type === 'aws_iam_policy_attachment' && (asList(entry.config.roles) ?? []).some((r) => namesRole(r, role)));
+    if (!attachesToRole) continue;
+    const policy = managedPolicy(index, stack, entry.config.policy_arn);
+    if (policy) add(`${entry.address} -> ${policy.address}`, policy.config.policy);
+    else unread.push(`${entry.address} (policy_arn ${JSON.stringify(entry.config.policy_arn)} is not a policy of this stack)`);
+  }
+  return { read, unread };
+}
+
+/** IAM's wildcard match (`*`, `?`), ignoring case. */
+function matches(pattern: string, value: string): boolean {
+  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  return regex.test(value);
+}
+
+function coversAction(s: PolicyStatement, action: string): boolean {
+  if (s.actions) return s.actions.some((a) => matches(a, action));
+  if (s.notActions) return !s.notActions.some((a) => matches(a, action));
+  return false;
+}
+
+/** Whether an Allow statement reaches resource `*` (what the log-delivery actions need). */
+function coversEveryResource(s: PolicyStatement): boolean {
+  if (s.resources) return s.resources.includes('*');
+  if (s.notResources) return !s.notResources.includes('*');
+  return false;
+}
+
+/** The actions of `required` that the policies do not grant on `*` (an explicit Deny wins, as in IAM). */
+export function missingActions(policies: AttachedPolicies, required: readonly string[]): string[] {
+  const statements = policies.read.flatMap((p) => p.statements);
+  return required.filter(
+    (action) =>
+      !statements.some((s) => s.effect === 'Allow' && coversAction(s, action) && coversEveryResource(s)) ||
+      statements.some((s) => s.effect === 'Deny' && coversAction(s, action)),
+  );
+}

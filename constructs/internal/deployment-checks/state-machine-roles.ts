@@ -1,0 +1,225 @@
+/**
+ * Seed failure 3 over the final JSON: a state machine with logging on must run
+ * as a role that a policy in the tree, attached to that same role, grants the
+ * eight log-delivery actions on `*`. An existing role (a literal ARN) must be
+ * in the account the state machine deploys to, and its name must pass IAM's
+ * rules. Pure.
+ */
+import { DeploymentCheckOptions, DeploymentViolation } from '../deployment-document';
+import { UNKNOWN, blocksOf } from '../deployment-target';
+import { LOG_DELIVERY_ACTIONS } from '../iam';
+import { NAME_KINDS, hclStringLiteral, satisfiesConstraint } from '../name-rule-tables';
+import { DocumentIndex, ResourceEntry, isLiteralText, preconditionsOf, refOf, resolverFor, soleInterpolation } from './model';
+import { AttachedPolicies, RoleIdentity, missingActions, policiesAttachedTo } from './policies';
+import { hclExpressionOf, isLiteral, parseTemplate, substitute, textOf } from './template';
+
+export const LOG_DELIVERY_RULE = 'state-machine/log-delivery-permissions';
+export const ROLE_ACCOUNT_RULE = 'state-machine/role-account';
+export const LOG_DELIVERY_ROLE_RULE = 'state-machine/log-delivery-role';
+/** LoggedStateMachine's own precondition tying a deploy-time ARN to the role name it attached the policy to. */
+const EXISTING_ROLE_MATCH_RULE = 'state-machine/existing-role-match';
+
+const ROLE_ARN = /^arn:[a-z-]+:iam::(\d{12}):role\/(?:.*\/)?([^/]*)$/;
+
+function loggingEnabled(config: ResourceEntry['config']): boolean {
+  return blocksOf(config.logging_configuration).some((block) => {
+    const level = block.level;
+    return typeof level === 'string' && (!isLiteralText(level) || ['ALL', 'ERROR', 'FATAL'].includes(level));
+  });
+}
+
+/** How a state machine's `role_arn` reads at synth. */
+type RoleOf =
+  | { readonly kind: 'resource'; readonly role: ResourceEntry }
+  | { readonly kind: 'arn'; readonly arn: string; readonly account: string; readonly name: string }
+  | { readonly kind: 'not-an-arn'; readonly value: string }
+  | { readonly kind: 'deploy-time'; readonly shown: string; readonly expression: string };
+
+function roleOf(index: DocumentIndex, machine: ResourceEntry): RoleOf | undefined {
+  const raw = machine.config.role_arn;
+  if (typeof raw !== 'string') return undefined;
+  const expression = soleInterpolation(raw);
+  const roleAddress = expression ? /^(aws_iam_role\.[A-Za-z0-9_-]+)\.arn$/.exec(expression)?.[1] : undefined;
+  const role = roleAddress ? index.find(machine.stack, roleAddress) : undefined;
+  if (role) return { kind: 'resource', role };
+  const instance = 'deployTime' in machine.instances ? undefined : machine.instances[0];
+  const segments = substitute(parseTemplate(raw) ?? [{ expression: raw }], resolverFor(index, machine, instance));
+  if (!isLiteral(segments)) return { kind: 'deploy-time', shown: textOf(segments), expression: hclExpressionOf(parseTemplate(raw) ?? [{ expression: raw }]) };
+  const arn = textOf(segments);
+  const match = ROLE_ARN.exec(arn);
+  return match ? { kind: 'arn', arn, account: match[1], name: match[2] } : { kind: 'not-an-arn', value: arn };
+}
+
+function identityOfResource(role: ResourceEntry): RoleIdentity {
+  const name = role.config.name;
+  const base = role.address;
+  return {
+    names: new Set(typeof name === 'string' && isLiteralText(name) ? [name.toLowerCase()] : []),
+    references: new Set([`${base}.name`, `${base}.id`]),
+  };
+}
+
+/** Roles of the stack that some attached policy grants all eight actions: what a deploy-time `role_arn` may name. */
+export function logDeliveryRoleCandidates(index: DocumentIndex, stack: string): string[] {
+  const candidates = new Set<string>();
+  const roles = index.ofType('aws_iam_role').filter((r) => r.stack === stack);
+  for (const role of roles) {
+    if (missingActions(policiesAttachedTo(index, stack, identityOfResource(role), role), LOG_DELIVERY_ACTIONS).length === 0) {
+      candidates.add(`${role.address}.name`);
+    }
+  }
+  const literalRoleNames = index.resources
+    .filter((r) => r.stack === stack && (r.type === 'aws_iam_role_policy' || r.type === 'aws_iam_role_policy_attachment'))
+    .map((r) => r.config.role)
+    .filter((role): role is string => typeof role === 'string' && soleInterpolation(role) === undefined && isLiteralText(role));
+  for (const name of new Set(literalRoleNames)) {
+    const identity: RoleIdentity = { names: new Set([name.toLowerCase()]), references: new Set() };
+    if (missingActions(policiesAttachedTo(index, stack, identity), LOG_DELIVERY_ACTIONS).length === 0) candidates.add(hclStringLiteral(name));
+  }
+  return [...candidates].sort();
+}
+
+function permissionViolation(machine: ResourceEntry, roleShown: string, policies: AttachedPolicies, missing: readonly string[]): DeploymentViolation {
+  const read = policies.read.length > 0 ? `policies read: ${policies.read.map((p) => p.source).join(', ')}` : 'no policy of this stack is attached to it';
+  const unread =
+    policies.unread.length > 0
+      ? `; not read (neither a JSON literal nor a data.aws_iam_policy_document of the stack): ${policies.unread.join(', ')}`
+      : '';
+  return {
+    ruleId: LOG_DELIVERY_RULE,
+    ...refOf(machine),
+    field: 'role_arn',
+    value: roleShown,
+    requirement:
+      `name a role granted, by a policy of this app attached to that role, the ${LOG_DELIVERY_ACTIONS.length} log-delivery actions on "*" ` +
+      `(logging is on); missing: ${missing.join(', ')} (${read}${unread})`,
+    fix:
+      'attach a policy granting them to the role the state machine runs as: LoggedStateMachine does so itself; for an aws_sfn_state_machine ' +
+      'of your own, an aws_iam_role_policy on that role (its policy a JSON literal or a data.aws_iam_policy_document), or turn logging off',
+  };
+}
+
+function checkMachine(index: DocumentIndex, machine: ResourceEntry): DeploymentViolation[] {
+  if (!loggingEnabled(machine.config)) return [];
+  const role = roleOf(index, machine);
+  if (!role) return [];
+  const violations: DeploymentViolation[] = [];
+  const preconditions = preconditionsOf(machine.config);
+  const hasPrecondition = (rule: string) => preconditions.some((p) => p.message.includes(`[${rule}]`));
+  switch (role.kind) {
+    case 'resource': {
+      const policies = policiesAttachedTo(index, machine.stack, identityOfResource(role.role), role.role);
+      const missing = missingActions(policies, LOG_DELIVERY_ACTIONS);
+      if (missing.length > 0) violations.push(permissionViolation(machine, `\${${role.role.address}.arn}`, policies, missing));
+      break;
+    }
+    case 'not-an-arn':
+      violations.push({
+        ruleId: 'state-machine/role-arn',
+        ...refOf(machine),
+        field: 'role_arn',
+        value: role.value,
+        requirement: 'be an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<optional path/><name>)',
+        fix: 'pass the ARN shown on the role in the IAM console',
+      });
+      break;
+    case 'arn': {
+      for (const rule of NAME_KINDS.role.rules.filter((r) => !satisfiesConstraint(role.name, r.constraint))) {
+        violations.push({ ruleId: rule.id, ...refOf(machine), field: 'role_arn (its role name)', value: role.name, requirement: rule.requirement, fix: 'give the ARN of a role whose name IAM accepts' });
+      }
+      const policies = policiesAttachedTo(index, machine.stack, { names: new Set([role.name.toLowerCase()]), references: new Set() });
+      const missing = missingActions(policies, LOG_DELIVERY_ACTIONS);
+      if (missing.length > 0) violations.push(permissionViolation(machine, role.arn, policies, missing));
+      violations.push(...accountViolations(index, machine, role, hasPrecondition(ROLE_ACCOUNT_RULE)));
+      break;
+    }
+    case 'deploy-time': {
+      if (index.document.valuesResolved) {
+        violations.push({
+          ruleId: LOG_DELIVERY_ROLE_RULE,
+          ...refOf(machine),
+          field: 'role_arn',
+          value: role.shown,
+          requirement: 'name a role of this plan, or be known at plan, so its log-delivery permissions can be checked',
+          fix: 'reference the aws_iam_role of this configuration, or pass the ARN of an existing role as a value known at plan',
+        });
+        break;
+      }
+      const candidates = logDeliveryRoleCandidates(index, machine.stack);
+      if (candidates.length === 0) {
+        violations.push(permissionViolation(machine, role.shown, { read: [], unread: [] }, [...LOG_DELIVERY_ACTIONS]));
+      } else if (!hasPrecondition(LOG_DELIVERY_ROLE_RULE) && !hasPrecondition(EXISTING_ROLE_MATCH_RULE)) {
+        violations.push({
+          ruleId: 'state-machine/plan-time-check',
+          ...refOf(machine),
+          field: 'role_arn',
+          value: role.shown,
+          requirement: `carry a plan-time precondition ([${LOG_DELIVERY_ROLE_RULE}]) that the role it runs as is one granted the log-delivery actions, since its ARN is known only at deploy time`,
+          fix: 'install the deployment checks on its stack (installDeploymentChecks(stack)), which add it, or reference the role resource directly',
+        });
+      }
+      break;
+    }
+  }
+  return violations;
+}
+
+/** The account the state machine deploys to, as far as the document tells: its provider, else (in a plan) a caller identity read through it. */
+function accountsOf(index: DocumentIndex, machine: ResourceEntry): readonly string[] | typeof UNKNOWN {
+  if (machine.target.accounts !== UNKNOWN || !index.document.valuesResolved) return machine.target.accounts;
+  const read = index
+    .dataOfType('aws_caller_identity')
+    .filter((d) => d.stack === machine.stack && d.target.provider === machine.target.provider)
+    .map((d) => d.config.account_id)
+    .find((a): a is string => typeof a === 'string' && /^\d{12}$/.test(a));
+  return read ? [read] : UNKNOWN;
+}
+
+function accountViolations(index: DocumentIndex, machine: ResourceEntry, role: { arn: string; account: string }, precondition: boolean): DeploymentViolation[] {
+  const accounts = accountsOf(index, machine);
+  const base = { ...refOf(machine), field: 'role_arn', value: role.arn };
+  if (accounts === UNKNOWN) {
+    if (index.document.valuesResolved || precondition) return [];
+    return [
+      {
+        ruleId: 'state-machine/plan-time-check',
+        ...base,
+        requirement: `carry a plan-time precondition ([${ROLE_ACCOUNT_RULE}]) that the role's account (${role.account}) is the account deployed to, since the provider does not pin it`,
+        fix: 'install the deployment checks on its stack (installDeploymentChecks(stack)), which add it, or pin the provider (allowed_account_ids)',
+      },
+    ];
+  }
+  if (accounts.length === 0 || accounts.includes(role.account)) return [];
+  return [
+    {
+      ruleId: ROLE_ACCOUNT_RULE,
+      ...base,
+      requirement: `name a role of the account the state machine deploys to (${accounts.join(' or ')}): this role is in account ${role.account}, so the log-delivery policy would be attached by name to another role, or fail`,
+      fix: `use a role of account ${accounts.join(' or ')}, or deploy the stack to account ${role.account} (allowed_account_ids)`,
+    },
+  ];
+}
+
+/** Every state machine with logging on, against the role it runs as. */
+export function checkStateMachineRoles(index: DocumentIndex, _options: DeploymentCheckOptions): DeploymentViolation[] {
+  return index.ofType('aws_sfn_state_machine').flatMap((machine) => checkMachine(index, machine));
+}
+
+/** What a stack's plan must check about its state machines' roles (added by the final-tree hook). */
+export type RolePlanCheck =
+  | { readonly machine: ResourceEntry; readonly kind: 'account'; readonly account: string }
+  | { readonly machine: ResourceEntry; readonly kind: 'role'; readonly roleArn: string; readonly candidates: readonly string[] };
+
+export function rolePlanChecks(index: DocumentIndex, stack: string): RolePlanCheck[] {
+  const checks: RolePlanCheck[] = [];
+  for (const machine of index.ofType('aws_sfn_state_machine').filter((m) => m.stack === stack)) {
+    if (!loggingEnabled(machine.config)) continue;
+    const role = roleOf(index, machine);
+    if (role?.kind === 'arn' && machine.target.accounts === UNKNOWN) checks.push({ machine, kind: 'account', account: role.account });
+    if (role?.kind === 'deploy-time') {
+      const candidates = logDeliveryRoleCandidates(index, stack);
+      if (candidates.length > 0) checks.push({ machine, kind: 'role', roleArn: role.expression, candidates });
+    }
+  }
+  return checks;
+}
