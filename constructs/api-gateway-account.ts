@@ -1,9 +1,9 @@
 import { ApiGatewayAccount as ApiGatewayAccountResource } from '@cdktf/provider-aws/lib/api-gateway-account';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { TerraformStack, Token } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { LeastPrivilegeRole } from './least-privilege-role';
 import { formatArn } from './internal/arn';
+import { installDeploymentChecks } from './internal/deployment-guard';
 
 /** The actions API Gateway itself uses to write execution and access logs (see ACTIONS_USED_BY_AWS_ON_BEHALF). */
 export const API_GATEWAY_LOGGING_ACTIONS = [
@@ -21,9 +21,10 @@ const SETTING_ID = 'ApiGatewayAccount';
  * CloudWatch role API Gateway logs through, without which a stage with access
  * logs fails to deploy. AWS keeps one per account and region, so this
  * construct exists at most once per stack ({@link ApiGatewayAccount.of}), and
- * synth fails when two stacks of one app would manage it for the same account
- * and region. Destroying it resets the setting (`reset_on_delete`), so the
- * account never points at a deleted role.
+ * synth fails when two settings of one app may land in the same account and
+ * region (by the providers' literal `region`, `allowed_account_ids` and
+ * `assume_role`: unpinned ones are assumed to share one). Destroying it resets
+ * the setting (`reset_on_delete`), so the account never points at a deleted role.
  *
  * @example
  * ApiGatewayAccount.of(stack); // shared by every LambdaRestApi of the stack
@@ -52,48 +53,7 @@ export class ApiGatewayAccount extends Construct {
       resetOnDelete: true,
       dependsOn: [this.role.policyDependable],
     });
-    this.node.addValidation({ validate: () => this.duplicatesInApp() });
+    // Two settings of one account and region (across the app's stacks) are refused by the deployment check.
+    installDeploymentChecks(this);
   }
-
-  /** Another stack of the app managing the same account and region's setting: the last to apply would win. */
-  private duplicatesInApp(): string[] {
-    const key = accountRegionKey(this);
-    if (key === undefined) return [];
-    const others = this.node.root.node
-      .findAll()
-      .filter((c): c is ApiGatewayAccount => c instanceof ApiGatewayAccount && c !== this && accountRegionKey(c) === key);
-    return others
-      .filter((other) => other.node.path < this.node.path)
-      .map(
-        (other) =>
-          `[api-gateway-account/once-per-account-and-region] '${this.node.path}' and '${other.node.path}' both manage the ` +
-          `API Gateway account setting of ${key}; AWS keeps one per account and region, so each apply would overwrite the other. ` +
-          'Fix: let one stack manage it and turn it off in the others (TapStack manageApiGatewayAccount: false, ' +
-          'LambdaRestApi manageAccountLoggingRole: false).',
-      );
-  }
-}
-
-/**
- * What identifies the account and region of the stack's default AWS provider
- * at synth: its region and whatever selects the account (profile, assumed
- * role, allowed account ids). Undefined when a deploy-time value is involved,
- * since two stacks cannot then be proven to share them.
- */
-function accountRegionKey(scope: IConstruct): string | undefined {
-  const stack = TerraformStack.of(scope);
-  const provider = stack.node.findAll().find((c): c is AwsProvider => c instanceof AwsProvider && c.alias === undefined);
-  if (!provider) return undefined;
-  const parts = {
-    region: provider.region ?? '(region from the environment)',
-    profile: provider.profile,
-    assumeRole: provider.assumeRole,
-    allowedAccountIds: provider.allowedAccountIds,
-  };
-  const text = JSON.stringify(parts);
-  if (Token.isUnresolved(text) || /\$\{/.test(text)) return undefined;
-  const account =
-    provider.allowedAccountIds?.join(', ') ??
-    (provider.assumeRole ? `the account of ${JSON.stringify(provider.assumeRole)}` : provider.profile ? `profile ${provider.profile}` : 'the default credentials');
-  return `${account} in ${parts.region}`;
 }

@@ -3,8 +3,9 @@ import { Construct } from 'constructs';
 import { IndexProjection, KeyAttribute, TableKeySchema, confusableForm, distinctKeyAttributes, keyAttributesOf } from './key-schema';
 import { Grant, IGrantee } from './grant';
 import { ITable, ImportedTable, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS, TableAction, TableImportOptions, grantOnTable } from './table-ref';
-import { INDEX_NAME_RULES, NAME_KINDS, TABLE_NAME_RULES, deriveNameFor, validateName } from './internal/name-rules';
-import { ensureNameCollisionCheck } from './internal/name-collisions';
+import { ATTRIBUTE_NAME_LENGTH_REQUIREMENT, attributeNameLengthOk, recordKeySchema } from './internal/deployment-checks/tables';
+import { INDEX_NAME_RULES, NAME_KINDS, TABLE_NAME_RULES, deriveNameFor, guardDeployTimeName, validateName } from './internal/name-rules';
+import { installDeploymentChecks } from './internal/deployment-guard';
 import { GuardValidationError, Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
 /** DynamoDB's limits on indexes per table. */
@@ -18,7 +19,9 @@ export interface ConsistentTableProps<S extends TableKeySchema = TableKeySchema>
   /** The key schema, declared once (see `key-schema.ts`); Lambda code imports the same object. */
   readonly schema: S;
   /**
-   * The exact table name; validated, never rewritten.
+   * The exact table name; validated, never rewritten. A name with deploy-time
+   * parts has its literal parts checked at synth and the resolved name by a
+   * Terraform precondition at plan.
    * @default `<stack name>-<path in the stack>`, built to pass TABLE_NAME_RULES (3 to 255 characters)
    */
   readonly tableName?: string;
@@ -77,6 +80,13 @@ function schemaRules(keyNamePattern: string): readonly Rule<TableKeySchema>[] {
       requirement: `name every key attribute to match ${keyNamePattern}`,
       check: (schema) => keyAttributesOf(schema).every((a) => new RegExp(keyNamePattern).test(a.name)),
       fix: 'rename the key attributes (in the one schema module, so code and table change together)',
+    },
+    {
+      id: 'table-keys/name-length',
+      requirement: `name every key attribute so its name is ${ATTRIBUTE_NAME_LENGTH_REQUIREMENT.replace(/^be /, '')}`,
+      check: (schema) => keyAttributesOf(schema).every((a) => attributeNameLengthOk(a.name)),
+      fix: 'shorten the key attribute names (in the one schema module, so code and table change together)',
+      pick: (schema) => keyAttributesOf(schema).filter((a) => !attributeNameLengthOk(a.name)).map((a) => a.name),
     },
     {
       id: 'table-keys/no-confusable-names',
@@ -211,10 +221,13 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
     this.schema = props.schema;
 
     const { primary, globalIndexes = {}, localIndexes = {} } = props.schema;
-    ensureNameCollisionCheck(this);
+    installDeploymentChecks(this);
     this.kmsKeyArn = props.kmsKeyArn;
+    const requestedName = props.tableName ?? deriveNameFor(this, 'ConsistentTable', NAME_KINDS.table);
+    const { name, lifecycle } = guardDeployTimeName(this, 'ConsistentTable', 'table name', requestedName, TABLE_NAME_RULES);
     this.table = new DynamodbTable(this, 'Table', {
-      name: props.tableName ?? deriveNameFor(this, 'ConsistentTable', NAME_KINDS.table),
+      name,
+      lifecycle,
       billingMode: 'PAY_PER_REQUEST',
       hashKey: primary.partitionKey.name,
       rangeKey: primary.sortKey?.name,
@@ -235,6 +248,8 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
       deletionProtectionEnabled: props.deletionProtection ?? true,
       ttl: props.timeToLiveAttribute ? { attributeName: props.timeToLiveAttribute, enabled: true } : undefined,
     });
+    // The deployment check compares the final keys (overrides included) with the schema the code is typed from.
+    this.table.addOverride('//.guards.keySchema', recordKeySchema(props.schema));
     this.tableName = this.table.name;
     this.tableArn = this.table.arn;
   }

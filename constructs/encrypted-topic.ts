@@ -2,7 +2,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { Grant, IGrantee, grantSid } from './grant';
-import { ensureNameCollisionCheck } from './internal/name-collisions';
+import { installDeploymentChecks } from './internal/deployment-guard';
 import { NAME_KINDS, deriveNameFor } from './internal/name-rules';
 import { Rule, Violation, checkRules, throwIfViolations } from './internal/validation';
 
@@ -73,7 +73,7 @@ export class EncryptedTopic extends Construct {
   constructor(scope: Construct, id: string, props: EncryptedTopicProps = {}) {
     super(scope, id);
     throwIfViolations('EncryptedTopic', this, validateEncryptedTopicProps(props));
-    ensureNameCollisionCheck(this);
+    installDeploymentChecks(this);
     this.kmsKeyArn = props.kmsKeyArn ?? (props.kmsKeyId !== undefined && props.kmsKeyId !== SNS_MANAGED_KEY_ALIAS ? props.kmsKeyId : undefined);
     this.topic = new SnsTopic(this, 'Topic', {
       name: deriveNameFor(this, 'EncryptedTopic', NAME_KINDS.topic),

@@ -55,14 +55,12 @@ export { GuardValidationError } from './guard-validation-error';
 export type { Violation } from './guard-validation-error';
 
 // Stack-wide settings.
-export {
-  ACCOUNT_CONCURRENCY_CONTEXT_KEY,
-  DEFAULT_ACCOUNT_CONCURRENCY_QUOTA,
-  MIN_UNRESERVED_CONCURRENCY,
-  QUOTA_LOOKUP_CONTEXT_KEY,
-  configureLambdaConcurrency,
-} from './internal/concurrency-budget';
+export { ACCOUNT_CONCURRENCY_CONTEXT_KEY, DEFAULT_ACCOUNT_CONCURRENCY_QUOTA, MIN_UNRESERVED_CONCURRENCY, QUOTA_LOOKUP_CONTEXT_KEY } from './internal/concurrency-budget';
 export type { LambdaConcurrencySettings } from './internal/concurrency-budget';
+export { configureLambdaConcurrency } from './internal/deployment-guard';
+
+// The check of what Terraform will deploy (every stack's final JSON), on an app of plain provider resources too.
+export { installDeploymentChecks } from './internal/deployment-guard';
 
 // Key schemas, declared once and shared with the Lambda code (no cdktf in that module).
 export { confusableForm, defineKeySchema, distinctKeyAttributes, keyAttributesOf, keyPairOf, pageKeyNamesOf } from './key-schema';

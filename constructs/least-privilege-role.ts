@@ -6,7 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AddToPrincipalPolicyResult, IGrantee, PolicyStatement } from './grant';
 import { WILDCARD_RESOURCE_ACTIONS, isScopedExecuteApiArn } from './internal/iam';
 import { fitName, normaliseName, shortHash } from './internal/naming';
-import { ensureNameCollisionCheck } from './internal/name-collisions';
+import { installDeploymentChecks } from './internal/deployment-guard';
 import { NAME_KINDS, deriveNameFor } from './internal/name-rules';
 import { resolvedText } from './internal/synthesized';
 import { accountPrincipalArn } from './internal/arn';
@@ -171,7 +171,7 @@ export class LeastPrivilegeRole extends Construct implements IGrantee {
           },
         ],
       });
-      ensureNameCollisionCheck(this);
+      installDeploymentChecks(this);
       const role = new IamRole(this, 'Role', {
         name: deriveNameFor(this, 'LeastPrivilegeRole', NAME_KINDS.role),
         assumeRolePolicy: trust.json,

@@ -6,6 +6,7 @@ import { IFunction, ImportedFunction } from './function-ref';
 import { AddToPrincipalPolicyResult, Grant, IGrantee, PolicyStatement } from './grant';
 import { ExistingRole, LeastPrivilegeRole } from './least-privilege-role';
 import { IStateMachine, ImportedStateMachine, grantStartExecutionOn } from './state-machine-ref';
+import { installDeploymentChecks } from './internal/deployment-guard';
 import { LOG_DELIVERY_ACTIONS, XRAY_SAMPLING_ACTIONS, XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
 import { NAME_KINDS, STATE_MACHINE_NAME_RULES, deriveNameFor, guardDeployTimeName, validateName } from './internal/name-rules';
@@ -148,6 +149,8 @@ export class LoggedStateMachine extends Construct implements IStateMachine, IGra
       ...validateDefinition(resolvedDefinition),
       ...taskViolations(tasks, props.invokedFunctions !== undefined),
     ]);
+    // The final tree is checked too: the role the state machine runs as (overrides included) must get the log-delivery actions.
+    installDeploymentChecks(this);
 
     const requestedName = props.stateMachineName ?? deriveNameFor(this, 'LoggedStateMachine', NAME_KINDS.stateMachine);
     const { name, lifecycle } = guardDeployTimeName(this, 'LoggedStateMachine', 'state machine name', requestedName, STATE_MACHINE_NAME_RULES);

@@ -12,7 +12,7 @@ import { IBucket, ImportedBucket, ImportedBucketOptions, grantReadOn, grantWrite
 import { Grant, IGrantee } from './grant';
 import { BUCKET_NAME_RULES, NAME_KINDS, derivationSpecOf, deriveNameFor, guardDeployTimeName, namePartsOf, validateName } from './internal/name-rules';
 import { deriveName } from './internal/naming';
-import { ensureNameCollisionCheck } from './internal/name-collisions';
+import { installDeploymentChecks } from './internal/deployment-guard';
 import { accountIdOf, regionOf } from './internal/stack-context';
 import { Rule, Violation, checkRules, throwIfViolations } from './internal/validation';
 
@@ -141,7 +141,7 @@ export class SafeBucket extends Construct implements IBucket {
     super(scope, id);
     throwIfViolations('SafeBucket', this, validateSafeBucketProps(props));
 
-    ensureNameCollisionCheck(this);
+    installDeploymentChecks(this);
 
     const requestedName = props.bucketName ?? `${this.derivedNamePrefix(props)}-${accountIdOf(this)}-${regionOf(this)}`;
 

@@ -12,12 +12,11 @@ import { IFunction, ImportedFunction, allowInvokeOf, grantInvokeOn } from './fun
 import { AddToPrincipalPolicyResult, Grant, IGrantee, PolicyStatement } from './grant';
 import { LeastPrivilegeRole } from './least-privilege-role';
 import { Bundle, bundleEntry } from './internal/bundling';
-import { LambdaConcurrencyGuard } from './internal/concurrency-budget';
 import { XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_NODE_RUNTIME, SupportedNodeRuntime, esbuildTargetFor, runtimeProblem, supportedRuntimes } from './internal/lambda-runtimes';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_RULES } from './internal/log-retention';
 import { FUNCTION_NAME_RULES, LOG_GROUP_NAME_RULES, NAME_KINDS, deriveNameFor, guardDeployTimeName, validateName } from './internal/name-rules';
-import { ensureNameCollisionCheck } from './internal/name-collisions';
+import { installDeploymentChecks } from './internal/deployment-guard';
 import { Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
 // The concurrency budget is a stack-wide setting and check; re-exported here, where users look for it.
@@ -30,8 +29,8 @@ export {
   MIN_UNRESERVED_CONCURRENCY,
   QUOTA_LOOKUP_CONTEXT_KEY,
   checkConcurrencyBudget,
-  configureLambdaConcurrency,
 } from './internal/concurrency-budget';
+export { configureLambdaConcurrency } from './internal/deployment-guard';
 
 /**
  * The keys Lambda sets itself and refuses in a function's configuration, as
@@ -123,8 +122,9 @@ export interface UnreservedFunctionProps {
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
-   * Reserved concurrency. Every reservation of the stack's account and region
-   * (any `aws_lambda_function`, escape hatches included) is summed on the final
+   * Reserved concurrency. Every reservation of the function's account and
+   * region (any `aws_lambda_function` of any stack of the app, escape hatches
+   * included, `count` and `for_each` multiplying it) is summed on the final
    * tree: at synth against the declared quota, and at plan against the applied
    * quota read from Service Quotas; at least 100 must stay unreserved. A value
    * known only at deploy time is checked at plan. The quota is a stack setting:
@@ -276,9 +276,10 @@ function validateUnreservedFunctionProps(props: UnreservedFunctionProps): Violat
 
 /**
  * A Node.js Lambda function that never eats the account's unreserved
- * concurrency (seed failure 2): it reserves none unless asked, and its stack's
- * concurrency guard (see {@link configureLambdaConcurrency}) checks every reservation against the account
- * quota on the final tree (at synth, and against the applied quota at plan).
+ * concurrency (seed failure 2): it reserves none unless asked, and the
+ * deployment check it installs sums every reservation of its account and region
+ * against the quota on the final tree of the app (at synth, and against the
+ * applied quota at plan; see {@link configureLambdaConcurrency}).
  * It owns its log group (with retention), a least-privilege role, X-Ray
  * tracing, and its code: an entry bundled with esbuild, or a prebuilt zip
  * ({@link Code}), uploaded to its code bucket under a key holding the package hash.
@@ -323,10 +324,9 @@ export class UnreservedFunction extends Construct implements IFunction, IGrantee
   constructor(scope: Construct, id: string, props: UnreservedFunctionProps) {
     super(scope, id);
     throwIfViolations('UnreservedFunction', this, validateUnreservedFunctionProps(props));
-    LambdaConcurrencyGuard.of(this);
 
     const runtime = props.runtime ?? DEFAULT_NODE_RUNTIME;
-    ensureNameCollisionCheck(this);
+    installDeploymentChecks(this);
     const requestedName = props.functionName ?? deriveNameFor(this, 'UnreservedFunction', NAME_KINDS.function);
     const { name, lifecycle } = guardDeployTimeName(this, 'UnreservedFunction', 'function name', requestedName, FUNCTION_NAME_RULES);
     const logGroupName = `/aws/lambda/${name}`;

@@ -42,10 +42,14 @@ describe('ApiGatewayAccount (one setting per account and region)', () => {
       return stack;
     });
     const message = errorOf(() => Testing.synth(stacks[1], true));
-    expect(message).toContain("[api-gateway-account/once-per-account-and-region] 'Green/ApiGatewayAccount' and 'Blue/ApiGatewayAccount'");
-    expect(message).toContain('the default credentials in eu-west-1');
+    expect(message).toContain("at 'Green/ApiGatewayAccount/Setting' has 1 problem:\n  - [api-gateway-account/once-per-account-and-region]");
+    expect(message).toContain("an account no provider pins (allowed_account_ids unset) in eu-west-1: 'Blue/ApiGatewayAccount/Setting' manages it too");
     expect(message).toContain('manageApiGatewayAccount: false');
-    expect(() => Testing.synth(stacks[0], true)).not.toThrow();
+    expect(message).toContain('allowed_account_ids');
+    // Synthesizing either stack alone shows it (both are involved); app.synth() reports it once.
+    expect(errorOf(() => Testing.synth(stacks[0], true))).toContain("'Blue/ApiGatewayAccount/Setting' manages it too");
+    const appMessage = errorOf(() => app.synth());
+    expect(appMessage.match(/\[api-gateway-account\/once-per-account-and-region\]/g)).toHaveLength(1);
   });
 
   it('allows one setting per stack when the stacks deploy to different accounts or regions', () => {

@@ -1,4 +1,5 @@
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { ConsistentTable } from '../../constructs/consistent-table';
@@ -153,10 +154,20 @@ describe('LoggedStateMachine with an existing role', () => {
     expect(precondition.condition).toMatch(/^\$\{\(endswith\("arn:aws:iam::123456789012:role\/RoleA", ":role\/\$\{aws_iam_role\.Bystander_Role_\w+\.name\}"\)/);
   });
 
-  it('adds no precondition when the ARN and the name are both literal (synth checked them)', () => {
+  it('adds no precondition when the ARN and the name are both literal and the provider pins the account (synth checked them)', () => {
     const { stack, definition } = setup();
+    (stack.node.findChild('aws') as AwsProvider).allowedAccountIds = ['123456789012'];
     new LoggedStateMachine(stack, 'Workflow', { definition, existingRole: { roleArn: 'arn:aws:iam::123456789012:role/RoleA', roleName: 'RoleA' } });
     expect(onlyResource(synth(stack).json, 'aws_sfn_state_machine').lifecycle).toBeUndefined();
+  });
+
+  it("checks at plan only the role's account when the provider does not pin it", () => {
+    const { stack, definition } = setup();
+    new LoggedStateMachine(stack, 'Workflow', { definition, existingRole: { roleArn: 'arn:aws:iam::123456789012:role/RoleA', roleName: 'RoleA' } });
+    const preconditions = onlyResource(synth(stack).json, 'aws_sfn_state_machine').lifecycle.precondition as { condition: string; error_message: string }[];
+    expect(preconditions).toHaveLength(1);
+    expect(preconditions[0].condition).toBe('${"123456789012" == data.aws_caller_identity.CallerIdentity.account_id}');
+    expect(preconditions[0].error_message).toContain('[state-machine/role-account]');
   });
 
   it('gives each construct its own inline policy name, so two state machines sharing a role do not overwrite each other', () => {

@@ -83,10 +83,14 @@ describe('UnreservedFunction concurrency guard (seed failure 2)', () => {
     fn('Validation', { reservedConcurrency: 50 });
     fn('Notification', { reservedConcurrency: 25 });
     const message = synthError(stack);
-    expect(message).toContain('[TapStack] [function/unreserved-concurrency]');
+    expect(message).toContain("[TapStack] aws_lambda_function.Processing_Function_D8B78631 at 'TapStack/Processing/Function' has 1 problem");
+    expect(message).toContain('[function/unreserved-concurrency] reserved_concurrent_executions 175 must leave at least 100');
     expect(message).toContain("this account's quota (250) leaves room for 150 reserved once AWS keeps 100 unreserved, but 175 are reserved");
-    expect(message).toContain('Reserving: TapStack/Processing=100, TapStack/Validation=50, TapStack/Notification=25 (175 in total)');
+    expect(message).toContain(
+      'Reserving: TapStack/Processing/Function=100, TapStack/Validation/Function=50, TapStack/Notification/Function=25 (175 in total; quota: declared by stack TapStack)',
+    );
     expect(message).toContain('Fix: remove reservedConcurrency');
+    expect(message).toContain('configureLambdaConcurrency(stack, { accountQuota })');
   });
 
   it('gives the same verdict whatever the order of construction', () => {
@@ -97,7 +101,9 @@ describe('UnreservedFunction concurrency guard (seed failure 2)', () => {
     ].map((order) => {
       const { stack, fn } = stackWithBucket({ [ACCOUNT_CONCURRENCY_CONTEXT_KEY]: 274 });
       order.forEach((reserved) => fn(`Fn${reserved}`, { reservedConcurrency: reserved }));
-      return synthError(stack).replace(/Reserving: .*\(/, '(');
+      // The verdict, without which function the message is attached to or the order of the list.
+      const message = synthError(stack);
+      return [/must leave .*?\. Reserving/.exec(message)?.[0], /\(\d+ in total; [^)]*\)/.exec(message)?.[0]].join(' ');
     });
     expect(verdicts[0]).toContain('but 175 are reserved');
     expect(new Set(verdicts).size).toBe(1);
@@ -108,7 +114,7 @@ describe('UnreservedFunction concurrency guard (seed failure 2)', () => {
     fn('Processing', { reservedConcurrency: 1 });
     const message = synthError(stack);
     expect(message).toContain("this account's quota (10) leaves no room for reserved concurrency: AWS keeps 100 unreserved");
-    expect(message).not.toMatch(/-\d/);
+    expect(message).not.toMatch(/(?<![\w-])-\d/);
   });
 
   it('accepts reservations that leave exactly 100 unreserved, and refuses one more', () => {
@@ -124,20 +130,20 @@ describe('UnreservedFunction concurrency guard (seed failure 2)', () => {
   it('counts a reservation set through the escape hatch after construction (fn.lambda.reservedConcurrentExecutions = 950)', () => {
     const { stack, fn } = stackWithBucket();
     fn('Processing').lambda.reservedConcurrentExecutions = 950;
-    expect(synthError(stack)).toContain('Reserving: TapStack/Processing=950 (950 in total)');
+    expect(synthError(stack)).toContain('Reserving: TapStack/Processing/Function=950 (950 in total;');
   });
 
   it('counts a reservation set with addOverride', () => {
     const { stack, fn } = stackWithBucket();
     fn('Processing', { reservedConcurrency: 10 }).lambda.addOverride('reserved_concurrent_executions', 901);
-    expect(synthError(stack)).toContain('TapStack/Processing=901 (901 in total)');
+    expect(synthError(stack)).toContain('TapStack/Processing/Function=901 (901 in total;');
   });
 
   it('counts a plain LambdaFunction of the provider package, not made by UnreservedFunction', () => {
     const { stack, fn } = stackWithBucket();
     fn('Processing', { reservedConcurrency: 500 });
     new LambdaFunction(stack, 'Plain', { functionName: 'plain', role: 'arn:aws:iam::123456789012:role/plain', reservedConcurrentExecutions: 401 });
-    expect(synthError(stack)).toContain('Reserving: TapStack/Processing=500, TapStack/Plain=401 (901 in total)');
+    expect(synthError(stack)).toContain('Reserving: TapStack/Processing/Function=500, TapStack/Plain=401 (901 in total;');
   });
 
   it('treats -1 (Lambda\'s "no reservation") as none, and refuses other values Lambda rejects', () => {
@@ -147,8 +153,8 @@ describe('UnreservedFunction concurrency guard (seed failure 2)', () => {
     fn('Negative').lambda.addOverride('reserved_concurrent_executions', -5);
     fn('Fraction').lambda.reservedConcurrentExecutions = 2.5;
     const message = synthError(stack);
-    expect(message).toContain('[function/reserved-concurrency] TapStack/Negative reserves -5');
-    expect(message).toContain('[function/reserved-concurrency] TapStack/Fraction reserves 2.5');
+    expect(message).toContain("at 'TapStack/Negative/Function' has 1 problem:\n  - [function/reserved-concurrency] reserved_concurrent_executions -5 must be a whole number");
+    expect(message).toContain("at 'TapStack/Fraction/Function' has 1 problem:\n  - [function/reserved-concurrency] reserved_concurrent_executions 2.5 must be a whole number");
   });
 
   it('sums per account and region: two stacks with their own providers are not summed together', () => {
@@ -164,10 +170,11 @@ describe('UnreservedFunction concurrency guard (seed failure 2)', () => {
 
   it('takes the quota per stack (environment): context set on one stack does not leak into another', () => {
     const app = Testing.app();
+    // Pinned to two accounts: unpinned stacks in one region would be summed together (see the deployment checks).
     const [big, small] = [3000, 1000].map((quota, i) => {
       const stack = new TerraformStack(app, `Env${i}`);
       stack.node.setContext(ACCOUNT_CONCURRENCY_CONTEXT_KEY, quota);
-      new AwsProvider(stack, 'aws', { region: 'us-east-1' });
+      new AwsProvider(stack, 'aws', { region: 'us-east-1', allowedAccountIds: [`${i + 1}`.repeat(12)] });
       new UnreservedFunction(stack, 'Fn', { entry: ECHO_ENTRY, codeBucket: new SafeBucket(stack, 'Code', {}), reservedConcurrency: 2000 });
       return stack;
     });
@@ -183,9 +190,9 @@ describe('UnreservedFunction concurrency guard (seed failure 2)', () => {
     expect(synthError(stack)).toBe('');
     fn('WestToo', { reservedConcurrency: 301 }).lambda.provider = west;
     const message = synthError(stack);
-    expect(message).toContain('(provider aws.west)');
-    expect(message).toContain('TapStack/West=600, TapStack/WestToo=301 (901 in total)');
-    expect(message).not.toContain('TapStack/East=');
+    expect(message).toContain('of the Lambda concurrency quota of an account no provider pins (allowed_account_ids unset) in us-west-2 unreserved');
+    expect(message).toContain('TapStack/West/Function=600, TapStack/WestToo/Function=301 (901 in total;');
+    expect(message).not.toContain('TapStack/East/Function=');
     const quotas = synth(stack).json.data.aws_servicequotas_service_quota;
     expect(Object.values(quotas).map((q) => q.provider)).toEqual(expect.arrayContaining([undefined, 'aws.west']));
   });

@@ -122,6 +122,8 @@ export function targetOfResource(stack: JsonObject, resource: JsonObject, provid
 }
 
 function accountsMayMeet(a: DeploymentTarget['accounts'], b: DeploymentTarget['accounts']): boolean {
+  // A provider whose accounts narrowed to none (allowed_account_ids and assume_role disagree) deploys nowhere.
+  if ((a !== UNKNOWN && a.length === 0) || (b !== UNKNOWN && b.length === 0)) return false;
   if (a === UNKNOWN || b === UNKNOWN) return true;
   return a.some((account) => b.includes(account));
 }

@@ -51,6 +51,8 @@ export function validateExistingRole(role: ExistingRoleRef): Violation[] {
         ),
       );
     }
+    // The name the policy is attached to is the one parsed from the ARN: IAM's rules hold for it too.
+    if (nameFromArn !== undefined) violations.push(...validateName('existingRole.roleArn (its role name)', nameFromArn, ROLE_NAME_RULES));
     return violations;
   }
   violations.push(...validateName('existingRole.roleName', role.roleName, ROLE_NAME_RULES));

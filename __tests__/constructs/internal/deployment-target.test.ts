@@ -12,6 +12,7 @@ import {
   targetOfProvider,
   targetOfResource,
 } from '../../../constructs/internal/deployment-target';
+import { checkDeployment } from '../../../constructs/internal/deployment-checks';
 
 const ACCOUNT_A = '111111111111';
 const ACCOUNT_B = '222222222222';
@@ -131,7 +132,8 @@ describe('groupByPossibleTarget (properties)', () => {
           for (const h of groups) if (g !== h) expect(g.members.every((m) => h.members.includes(m))).toBe(false);
         }
       }),
-      { numRuns: 2000 },
+      // 300 runs of up to 8 targets cover every pair kind many times over; more only slows the unit tier.
+      { numRuns: 300 },
     );
   });
 
@@ -150,5 +152,108 @@ describe('groupByPossibleTarget (properties)', () => {
       ['account 111111111111 in us-east-1', ['dev', 'unpinned']],
       ['account 222222222222 in us-east-1', ['prod', 'unpinned']],
     ]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// The model over generated stack JSON, and the checks that use it agreeing on it.
+// ---------------------------------------------------------------------------
+
+const REGIONS = ['us-east-1', 'eu-west-1'];
+const ACCOUNTS = [ACCOUNT_A, ACCOUNT_B];
+
+type ProviderSpec = {
+  alias?: string;
+  region?: string;
+  allowed?: string[];
+  assumeRole?: { arn: string; asList: boolean };
+};
+
+const providerSpecArb = (alias?: string): fc.Arbitrary<ProviderSpec> =>
+  fc.record({
+    region: fc.option(fc.constantFrom(...REGIONS, '${var.region}'), { nil: undefined }),
+    allowed: fc.option(fc.oneof(fc.subarray(ACCOUNTS, { minLength: 1 }), fc.constant(['${var.account}'] as string[])), { nil: undefined }),
+    assumeRole: fc.option(
+      fc.record({ arn: fc.oneof(fc.constantFrom(...ACCOUNTS).map((a) => `arn:aws:iam::${a}:role/deployer`), fc.constant('${var.role}')), asList: fc.boolean() }),
+      { nil: undefined },
+    ),
+  }).map((spec) => ({ ...spec, ...(alias ? { alias } : {}) }));
+
+/** A stack's providers: maybe the default one, maybe aliases `a` and `b`. */
+const stackProvidersArb: fc.Arbitrary<ProviderSpec[]> = fc
+  .tuple(fc.option(providerSpecArb(), { nil: undefined }), fc.option(providerSpecArb('a'), { nil: undefined }), fc.option(providerSpecArb('b'), { nil: undefined }))
+  .map((specs) => specs.filter((s): s is ProviderSpec => s !== undefined));
+
+/** How a resource names its provider: not at all, as cdktf writes an alias, as an interpolation, or an alias no block declares. */
+const providerRefArb = fc.constantFrom(undefined, 'aws.a', '${aws.b}', 'aws.missing');
+
+function providerJson(spec: ProviderSpec): Record<string, unknown> {
+  const json: Record<string, unknown> = {};
+  if (spec.alias) json.alias = spec.alias;
+  if (spec.region !== undefined) json.region = spec.region;
+  if (spec.allowed !== undefined) json.allowed_account_ids = spec.allowed;
+  if (spec.assumeRole) json.assume_role = spec.assumeRole.asList ? [{ role_arn: spec.assumeRole.arn }] : { role_arn: spec.assumeRole.arn };
+  return json;
+}
+
+/** The target, worked out here independently of the module: the oracle. */
+function expectedTarget(providers: readonly ProviderSpec[], ref: string | undefined): Pick<DeploymentTarget, 'accounts' | 'region'> {
+  const key = ref === undefined ? 'aws' : ref.replace(/^\$\{(.*)\}$/, '$1');
+  const spec = providers.find((p) => (p.alias ? `aws.${p.alias}` : 'aws') === key);
+  if (!spec) return { accounts: UNKNOWN, region: UNKNOWN };
+  const allowed = spec.allowed?.every((a) => /^\d{12}$/.test(a)) ? [...spec.allowed].sort() : undefined;
+  const assumed = spec.assumeRole && /^arn:aws:iam::(\d{12}):role\//.exec(spec.assumeRole.arn)?.[1];
+  let accounts: DeploymentTarget['accounts'] = UNKNOWN;
+  if (allowed && assumed) accounts = allowed.includes(assumed) ? [assumed] : [];
+  else if (allowed) accounts = allowed;
+  else if (assumed) accounts = [assumed];
+  const region = spec.region !== undefined && !spec.region.includes('${') ? spec.region : UNKNOWN;
+  return { accounts, region };
+}
+
+const placementArb = fc.record({ stack: fc.integer({ min: 0, max: 1 }), provider: providerRefArb });
+
+describe('the deployment-target model over stack JSON (properties)', () => {
+  it('gives every resource the target its provider block states (alias, provider override, region, allowed_account_ids, assume_role)', () => {
+    fc.assert(
+      fc.property(stackProvidersArb, providerRefArb, (providers, ref) => {
+        const stack = { provider: { aws: providers.map(providerJson) } };
+        const resource = ref === undefined ? {} : { provider: ref };
+        const { accounts, region } = targetOfResource(stack, resource);
+        expect({ accounts, region }).toEqual(expectedTarget(providers, ref));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('makes the sum, the name collision and the API Gateway setting agree on which two resources share an account and region', () => {
+    fc.assert(
+      fc.property(fc.array(stackProvidersArb, { minLength: 2, maxLength: 2 }), placementArb, placementArb, (stackProviders, first, second) => {
+        const resources = [first, second].map((placement, i) => ({ placement, i }));
+        const stacks = stackProviders.map((providers, s) => {
+          const here = resources.filter((r) => r.placement.stack === s);
+          const withProvider = (p: string | undefined) => (p === undefined ? {} : { provider: p });
+          return {
+            name: `S${s}`,
+            json: {
+              provider: { aws: providers.map(providerJson) },
+              resource: {
+                aws_lambda_function: Object.fromEntries(here.map(({ placement, i }) => [`fn${i}`, { function_name: `fn${i}`, reserved_concurrent_executions: 500, ...withProvider(placement.provider) }])),
+                aws_dynamodb_table: Object.fromEntries(here.map(({ placement, i }) => [`t${i}`, { name: 'jobs', hash_key: 'pk', ...withProvider(placement.provider) }])),
+                aws_api_gateway_account: Object.fromEntries(here.map(({ placement, i }) => [`g${i}`, { ...withProvider(placement.provider) }])),
+              },
+            },
+          };
+        });
+        const targets = [first, second].map((p) => ({ provider: 'aws', ...expectedTarget(stackProviders[p.stack], p.provider) }));
+        const share = mayShareAccountAndRegion(targets[0], targets[1]);
+        const violations = checkDeployment({ stacks, valuesResolved: false });
+        const count = (ruleId: string) => violations.filter((v) => v.ruleId === ruleId).length;
+        expect([count('function/unreserved-concurrency'), count('name/unique'), count('api-gateway-account/once-per-account-and-region')]).toEqual(
+          share ? [1, 1, 1] : [0, 0, 0],
+        );
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,0 +1,153 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import { Fn, TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import { LoggedStateMachine, SafeBucket, UnreservedFunction, installDeploymentChecks } from '../../../../constructs';
+import { LOG_DELIVERY_ACTIONS } from '../../../../constructs/internal/iam';
+import { ECHO_ENTRY, errorOf, newStack } from '../../../helpers/stacks';
+
+const DEFINITION = { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } };
+const ACCOUNT = '111111111111';
+const policy = (actions: readonly string[], resource = '*') => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: resource }] });
+
+/** A stack pinned to ACCOUNT, with the deployment check, and a logging state machine of the provider package. */
+function rawMachine(roleArn: (stack: TerraformStack) => string, logging = true) {
+  const stack = new TerraformStack(Testing.app(), 'Raw');
+  new AwsProvider(stack, 'aws', { region: 'us-east-1', allowedAccountIds: [ACCOUNT] });
+  installDeploymentChecks(stack);
+  const machine = new SfnStateMachine(stack, 'Machine', {
+    name: 'machine',
+    roleArn: roleArn(stack),
+    definition: JSON.stringify(DEFINITION),
+    loggingConfiguration: logging ? { level: 'ALL', includeExecutionData: false, logDestination: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:x:*` } : undefined,
+  });
+  return { stack, machine };
+}
+
+const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+
+describe("a logging state machine's role, as the final JSON says", () => {
+  function logged() {
+    const { stack } = newStack();
+    const workflow = new LoggedStateMachine(stack, 'Workflow', { definition: DEFINITION });
+    return { stack, workflow };
+  }
+
+  it("refuses a role_arn overridden to a role without the log-delivery actions, and accepts another logging machine's role", () => {
+    const { stack, workflow } = logged();
+    const fn = new UnreservedFunction(stack, 'Fn', { entry: ECHO_ENTRY, codeBucket: new SafeBucket(stack, 'Code') });
+    workflow.stateMachine.addOverride('role_arn', fn.role.roleArn);
+    const message = errorOf(() => Testing.synth(stack, true));
+    expect(message).toContain("at 'TapStack/Workflow/StateMachine' has 1 problem");
+    expect(message).toContain(`[state-machine/log-delivery-permissions] role_arn "\${aws_iam_role.Fn_Role_`);
+    expect(message).toContain(`missing: ${LOG_DELIVERY_ACTIONS.join(', ')}`);
+    const other = new LoggedStateMachine(stack, 'Other', { definition: DEFINITION });
+    workflow.stateMachine.addOverride('role_arn', other.role.roleArn);
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+  });
+
+  it('refuses the log-delivery policy replaced by an override, naming what it lacks, and accepts logs:* on *', () => {
+    const { stack, workflow } = logged();
+    const attached = workflow.role.node.findChild('Policy') as IamRolePolicy;
+    attached.addOverride('policy', policy(['xray:PutTraceSegments', 'logs:CreateLogDelivery']));
+    const message = errorOf(() => Testing.synth(stack, true));
+    expect(message).toContain(`missing: ${LOG_DELIVERY_ACTIONS.filter((a) => a !== 'logs:CreateLogDelivery').join(', ')}`);
+    attached.addOverride('policy', policy(['logs:*']));
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+  });
+
+  it('reads an inline policy, a role policy, an attached managed policy and a policy document of a plain state machine', () => {
+    const inline = rawMachine((s) => new IamRole(s, 'Role', { name: 'inline', assumeRolePolicy: trust, inlinePolicy: [{ name: 'logs', policy: policy(LOG_DELIVERY_ACTIONS) }] }).arn);
+    expect(() => Testing.synth(inline.stack, true)).not.toThrow();
+
+    const attachedRole = (s: TerraformStack) => new IamRole(s, 'Role', { name: 'attached', assumeRolePolicy: trust });
+    const viaDocument = rawMachine((s) => {
+      const role = attachedRole(s);
+      const document = new DataAwsIamPolicyDocument(s, 'Doc', { statement: [{ actions: [...LOG_DELIVERY_ACTIONS], resources: ['*'] }] });
+      new IamRolePolicy(s, 'Logs', { role: role.name, policy: document.json });
+      return role.arn;
+    });
+    expect(() => Testing.synth(viaDocument.stack, true)).not.toThrow();
+
+    const viaManaged = rawMachine((s) => {
+      const role = attachedRole(s);
+      const managed = new IamPolicy(s, 'Managed', { name: 'logs', policy: policy(LOG_DELIVERY_ACTIONS) });
+      new IamRolePolicyAttachment(s, 'Attach', { role: role.name, policyArn: managed.arn });
+      return role.arn;
+    });
+    expect(() => Testing.synth(viaManaged.stack, true)).not.toThrow();
+  });
+
+  it('names a missing action, and a policy it cannot read, of a plain state machine', () => {
+    const missingOne = rawMachine((s) => new IamRole(s, 'Role', { name: 'r', assumeRolePolicy: trust, inlinePolicy: [{ name: 'logs', policy: policy(LOG_DELIVERY_ACTIONS.slice(1)) }] }).arn);
+    expect(errorOf(() => Testing.synth(missingOne.stack, true))).toContain('missing: logs:CreateLogDelivery (policies read: aws_iam_role.Role.inline_policy[0])');
+
+    const unreadable = rawMachine((s) => {
+      const role = new IamRole(s, 'Role', { name: 'r', assumeRolePolicy: trust });
+      new IamRolePolicy(s, 'Logs', { role: role.name, policy: Fn.jsonencode({ Statement: [] }) });
+      return role.arn;
+    });
+    expect(errorOf(() => Testing.synth(unreadable.stack, true))).toContain('not read (neither a JSON literal nor a data.aws_iam_policy_document of the stack): aws_iam_role_policy.Logs');
+  });
+
+  it('does not ask a state machine without logging for the log-delivery actions', () => {
+    const quiet = rawMachine((s) => new IamRole(s, 'Role', { name: 'r', assumeRolePolicy: trust }).arn, false);
+    expect(() => Testing.synth(quiet.stack, true)).not.toThrow();
+  });
+});
+
+describe('an existing role given by ARN', () => {
+  it("refuses a role of another account than the provider's allowed account, and accepts one of that account", () => {
+    const build = (account: string) => {
+      const { stack } = newStack();
+      (stack.node.findChild('aws') as AwsProvider).allowedAccountIds = [ACCOUNT];
+      new LoggedStateMachine(stack, 'Workflow', { definition: DEFINITION, existingRole: { roleArn: `arn:aws:iam::${account}:role/BareStatesRole` } });
+      return stack;
+    };
+    const message = errorOf(() => Testing.synth(build('222222222222'), true));
+    expect(message).toContain('[state-machine/role-account] role_arn "arn:aws:iam::222222222222:role/BareStatesRole" must name a role of the account the state machine deploys to (111111111111)');
+    expect(() => Testing.synth(build(ACCOUNT), true)).not.toThrow();
+  });
+
+  it("refuses a role name parsed from the ARN that IAM would refuse (over 64 characters), at once and on the final tree; 64 pass", () => {
+    const { stack } = newStack();
+    const arn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/team/${name}`;
+    expect(errorOf(() => new LoggedStateMachine(stack, 'Long', { definition: DEFINITION, existingRole: { roleArn: arn('R'.repeat(65)) } }))).toContain('[role-name/max-length]');
+    new LoggedStateMachine(stack, 'Edge', { definition: DEFINITION, existingRole: { roleArn: arn('R'.repeat(64)) } });
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+
+    const raw = rawMachine((s) => {
+      new IamRolePolicy(s, 'Logs', { role: 'R'.repeat(65), policy: policy(LOG_DELIVERY_ACTIONS) });
+      return arn('R'.repeat(65));
+    });
+    expect(errorOf(() => Testing.synth(raw.stack, true))).toContain(`[role-name/max-length] role_arn (its role name) "${'R'.repeat(65)}"`);
+  });
+
+  it("checks the account at plan when the provider does not pin it", () => {
+    const { stack } = newStack();
+    new LoggedStateMachine(stack, 'Workflow', { definition: DEFINITION, existingRole: { roleArn: `arn:aws:iam::${ACCOUNT}:role/Bare` } });
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+    const machine = Object.values((JSON.parse(Testing.synth(stack)) as { resource: { aws_sfn_state_machine: Record<string, { lifecycle: { precondition: { condition: string }[] } }> } }).resource.aws_sfn_state_machine)[0];
+    expect(machine.lifecycle.precondition.map((p) => p.condition)).toEqual([`\${"${ACCOUNT}" == data.aws_caller_identity.CallerIdentity.account_id}`]);
+  });
+});
+
+describe('a role ARN known only at deploy time', () => {
+  it('is refused when no role of the stack gets the log-delivery actions, and checked at plan against those that do', () => {
+    const bare = rawMachine((s) => new TerraformVariable(s, 'role', { type: 'string' }).stringValue);
+    expect(errorOf(() => Testing.synth(bare.stack, true))).toContain('[state-machine/log-delivery-permissions] role_arn "${var.role}"');
+
+    const withCandidate = rawMachine((s) => {
+      new IamRolePolicy(s, 'Logs', { role: 'states-role', policy: policy(LOG_DELIVERY_ACTIONS) });
+      return new TerraformVariable(s, 'role', { type: 'string' }).stringValue;
+    });
+    expect(() => Testing.synth(withCandidate.stack, true)).not.toThrow();
+    const machine = (JSON.parse(Testing.synth(withCandidate.stack)) as { resource: { aws_sfn_state_machine: { Machine: { lifecycle: { precondition: { condition: string; error_message: string }[] } } } } }).resource.aws_sfn_state_machine.Machine;
+    expect(machine.lifecycle.precondition[0].condition).toBe('${contains([for name in ["states-role"] : lower(name)], lower(regex("[^/]+$", (var.role))))}');
+    expect(machine.lifecycle.precondition[0].error_message).toContain('[state-machine/log-delivery-role]');
+  });
+});
