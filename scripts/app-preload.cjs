@@ -10,7 +10,8 @@
 // 3. A `.ts` loader that transpiles each TypeScript file once and keeps it on disk
 //    (scripts/ts-require-hook.cjs), so `main.ts` and what it imports load as TypeScript.
 // 4. A refusal prints as one block: a GuardValidationError, or cdktf's "Validation failed"
-//    listing the final-tree checks, is written to stderr as its message alone and the app
+//    (a stack's validations) or "App-level validation failed" (the deployment check of the
+//    whole app) listing the final-tree checks, is written to stderr as its message alone and the app
 //    exits 1. Node would add a source excerpt of the throwing line inside the library and a
 //    stack trace, and `cdktf synth` repeats the app's stderr twice (its log and its summary),
 //    so the construct path, rule, value and fix would drown. Other errors print as Node prints them.
@@ -37,9 +38,10 @@ nodeModule._load = function load(request, parent, isMain) {
 
 require('./ts-require-hook.cjs').registerTypeScript();
 
-const VALIDATION_FAILED = /^Validation failed with the following errors:/;
-// cdktf's closing advice would switch every final-tree guard off: not offered.
-const SKIP_VALIDATION_ADVICE = /\n+If you wish to ignore these validations, pass 'skipValidation: true'[^\n]*\n*$/;
+const VALIDATION_FAILED = /^(App-level validation|Validation) failed with the following errors:/;
+// cdktf's closing advice (for a stack's validations, and for the App's) would switch every final-tree guard off: not offered.
+const SKIP_VALIDATION_ADVICE =
+  /\n+(If you wish to ignore these validations, pass 'skipValidation: true'[^\n]*|Validations allow for dynamic verification of your project\.\nTo skip validations, add 'skipValidation: true'[^\n]*)\s*$/;
 process.on('uncaughtException', (error) => {
   const refusal = error instanceof Error && (error.name === 'GuardValidationError' || VALIDATION_FAILED.test(error.message));
   process.stderr.write(`${refusal ? error.message.replace(SKIP_VALIDATION_ADVICE, '') : require('util').inspect(error)}\n`);

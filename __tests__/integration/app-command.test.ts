@@ -63,4 +63,16 @@ describe("cdktf.json's app command", () => {
       );
     }, 60_000);
   });
+
+  it('stops on what the deployment check finds in the final tree, as cdktf synth runs the app', () => {
+    const result = runApp({ CDKTF_OUTDIR: join(mkdtempSync(join(tmpdir(), 'app-command-')), 'out') }, '__tests__/fixtures/seed-bucket-app.ts');
+    // One block: the App's validation (the whole app's final JSON), without cdktf's advice to skip validation.
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      'App-level validation failed with the following errors:\n' +
+        "  [TapStack] aws_s3_bucket.LambdaCodeS3Bucket at 'TapStack/LambdaCodeS3Bucket' has 1 problem:\n" +
+        '  - [bucket-name/charset] bucket "TapStack-lambda-code-123456789012" must contain only lowercase letters, digits, \'.\' and \'-\'.\n' +
+        '    Fix: lowercase the name and replace other characters with "-"\n',
+    );
+  }, 120_000);
 });

@@ -1,10 +1,17 @@
-import { App, TerraformVariable, Testing } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import { App, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { BOOTSTRAP_STACK_ID, ENVIRONMENTS } from '../../config/environments';
 import { buildApp } from '../../main';
 import { CognitoUserPoolAuthorizer, LambdaTokenAuthorizer } from '../../constructs/api-authorizers';
 import { ApiWebAcl } from '../../constructs/api-web-acl';
+import { ConsistentTable } from '../../constructs/consistent-table';
+import { defineKeySchema } from '../../constructs/key-schema';
 import { LambdaRestApi } from '../../constructs/lambda-rest-api';
 import { LeastPrivilegeRole } from '../../constructs/least-privilege-role';
+import { LoggedStateMachine } from '../../constructs/logged-state-machine';
 import { SafeBucket } from '../../constructs/safe-bucket';
 import { UnreservedFunction } from '../../constructs/unreserved-function';
 import { TapStack } from '../../stacks/tap-stack';
@@ -83,17 +90,57 @@ describe('offline terraform plan', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('stops a plan whose deploy-time bucket name breaks a rule, before any API call, naming the rule', () => {
+  it('stops a plan on each check synth left to it (deploy-time names, sums, roles), before any API call, naming the rule', () => {
     const { stack } = newStack('Broken');
     const suffix = new TerraformVariable(stack, 'suffix', { type: 'string', default: 'UPPER' });
     new SafeBucket(stack, 'Data', { bucketName: `data-${suffix.stringValue}` });
+    addPlanTimeChecks(stack, suffix.stringValue);
     const result = initValidateAndPlan(synthToTempDir(stack));
     expect(result.ok).toBe(false);
     expect(result.output).toContain('Resource precondition failed');
     expect(result.output).toContain("SafeBucket at 'Broken/Data': [bucket-name/charset]");
     expect(result.output).toContain('"data-UPPER"');
+    // The same plan stops on what the deployment check left to it (one terraform init for all of them):
+    const flat = result.output.replace(/[│\s]+/g, ' ');
+    // a deploy-time table name (ConsistentTable), like the other constructs' names;
+    expect(flat).toContain("ConsistentTable at 'Broken/Jobs': [table-name/charset]");
+    // a plain resource's deploy-time name;
+    expect(flat).toContain('Deployment check at \'Broken/Raw\': [bucket-name/charset] the resolved bucket "raw-UPPER"');
+    // a deploy-time count multiplying a reservation, summed with another stack's literal one in the same (unpinned) account and region;
+    expect(flat).toContain("but 1000 are reserved. Reserving in an account no provider pins (allowed_account_ids unset) in us-east-1: Broken/Counted=200 x (var.copies), Neighbour/Fn=600 (1000 in total;");
+    // an existing role of another account than the one the credentials reach;
+    expect(flat).toContain("[state-machine/role-account] role_arn names a role of account 999999999999, which must be the account deployed to (123456789012)");
+    // a deploy-time role ARN naming a role the log-delivery policy is not attached to.
+    expect(flat).toContain('[state-machine/log-delivery-role] the role the state machine runs as (arn:aws:iam::123456789012:role/not-the-one)');
   });
 });
+
+/**
+ * What synth leaves to the plan, in one stack (`stack`, holding SafeBucket's check) and a neighbour of
+ * the same app: each must stop the offline plan (the defaults below break every rule).
+ */
+function addPlanTimeChecks(stack: TerraformStack, suffix: string): void {
+  const app = stack.node.root as App;
+  const neighbour = new TerraformStack(app, 'Neighbour');
+  new AwsProvider(neighbour, 'aws', { region: FAKE_REGION });
+  const code = { s3Bucket: 'code', s3Key: 'fn.zip', runtime: 'nodejs22.x', handler: 'index.handler', role: `arn:aws:iam::${FAKE_ACCOUNT_ID}:role/fn` };
+  new LambdaFunction(neighbour, 'Fn', { ...code, functionName: 'neighbour', reservedConcurrentExecutions: 600 });
+
+  const tableSuffix = new TerraformVariable(stack, 'table_suffix', { type: 'string', default: 'has space' });
+  new ConsistentTable(stack, 'Jobs', { schema: defineKeySchema({ primary: { partitionKey: { name: 'pk', type: 'S' } } }), tableName: `jobs-${tableSuffix.stringValue}`, deletionProtection: false });
+  new S3Bucket(stack, 'Raw', { bucket: `raw-${suffix}` });
+  const copies = new TerraformVariable(stack, 'copies', { type: 'number', default: 2 });
+  new LambdaFunction(stack, 'Counted', { ...code, count: copies.numberValue, functionName: 'counted-${count.index}', reservedConcurrentExecutions: 200 });
+  const definition = { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } };
+  new LoggedStateMachine(stack, 'Elsewhere', { definition, existingRole: { roleArn: 'arn:aws:iam::999999999999:role/Bare' } });
+  const roleArn = new TerraformVariable(stack, 'machine_role_arn', { type: 'string', default: `arn:aws:iam::${FAKE_ACCOUNT_ID}:role/not-the-one` });
+  new SfnStateMachine(stack, 'Machine', {
+    name: 'machine',
+    roleArn: roleArn.stringValue,
+    definition: JSON.stringify(definition),
+    loggingConfiguration: { level: 'ALL', includeExecutionData: false, logDestination: `arn:aws:logs:${FAKE_REGION}:${FAKE_ACCOUNT_ID}:log-group:machine:*` },
+  });
+}
 
 describe('offline terraform plan of every stack main.ts builds', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'tapstack-app-'));

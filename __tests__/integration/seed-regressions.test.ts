@@ -66,12 +66,14 @@ describe('seed failure 2: reserved concurrency of 100, 50 and 25', () => {
     expect(flat(ten.output)).toContain(
       "LambdaConcurrencyGuard at 'TapStack': [function/unreserved-concurrency] this account's quota (10) leaves no room for reserved concurrency: AWS keeps 100 unreserved.",
     );
-    expect(flat(ten.output)).toContain('Reserving: TapStack/ProcessingLambda=100, TapStack/ValidationLambda=50, TapStack/NotificationLambda=25 (175 in total;');
+    expect(flat(ten.output)).toContain(
+      'Reserving in an account no provider pins (allowed_account_ids unset) in us-east-1: TapStack/ProcessingLambda/Function=100, TapStack/ValidationLambda/Function=50, TapStack/NotificationLambda/Function=25 (175 in total;',
+    );
 
     const low = planWithQuota(124);
     expect(low.ok).toBe(false);
     expect(flat(low.output)).toContain("this account's quota (124) leaves room for 24 reserved once AWS keeps 100 unreserved, but 175 are reserved.");
-    expect(flat(low.output)).toContain('TapStack/ProcessingLambda=100, TapStack/ValidationLambda=50, TapStack/NotificationLambda=25 (175 in total;');
+    expect(flat(low.output)).toContain('TapStack/ProcessingLambda/Function=100, TapStack/ValidationLambda/Function=50, TapStack/NotificationLambda/Function=25 (175 in total;');
   });
 
   it('lets a reservation known only at deploy time through synth and stops it at plan', () => {
@@ -84,16 +86,19 @@ describe('seed failure 2: reserved concurrency of 100, 50 and 25', () => {
     const result = initValidateAndPlan(synthToTempDir(stack));
     expect(result.ok).toBe(false);
     expect(result.output.replace(/[│\s]+/g, ' ')).toContain(
-      "this account's quota (1000) leaves room for 900 reserved once AWS keeps 100 unreserved, but 950 are reserved. Reserving: TapStack/ProcessingLambda=950 (950 in total;",
+      "this account's quota (1000) leaves room for 900 reserved once AWS keeps 100 unreserved, but 950 are reserved. Reserving in an account no provider pins (allowed_account_ids unset) in us-east-1: TapStack/ProcessingLambda/Function=950 (950 in total;",
     );
   });
 
   it('fails at synth against a declared quota of 270 (275 needed), naming every function, the total and the fix', () => {
     const { stack } = seedStack({ [ACCOUNT_CONCURRENCY_CONTEXT_KEY]: 270 });
     const message = errorOf(() => Testing.synth(stack, true));
-    expect(message).toContain('[TapStack] [function/unreserved-concurrency]');
+    expect(message).toContain("[TapStack] aws_lambda_function.ProcessingLambda_Function_");
+    expect(message).toContain('[function/unreserved-concurrency] reserved_concurrent_executions 175 must leave at least 100');
     expect(message).toContain("this account's quota (270) leaves room for 170 reserved once AWS keeps 100 unreserved, but 175 are reserved");
-    expect(message).toContain('Reserving: TapStack/ProcessingLambda=100, TapStack/ValidationLambda=50, TapStack/NotificationLambda=25 (175 in total)');
+    expect(message).toContain(
+      'Reserving: TapStack/ProcessingLambda/Function=100, TapStack/ValidationLambda/Function=50, TapStack/NotificationLambda/Function=25 (175 in total;',
+    );
     expect(message).toContain('Fix: remove reservedConcurrency');
   });
 

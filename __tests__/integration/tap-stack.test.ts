@@ -202,7 +202,7 @@ describe('TapStack settings', () => {
   it('guards every function of the stack, also one added through an escape hatch', () => {
     const stack = new TapStack(Testing.app(), 'TapStack', { lambdaConcurrency: { accountQuota: 1000 } });
     new LambdaFunction(stack, 'Extra', { functionName: 'extra', role: 'arn:aws:iam::123456789012:role/extra', reservedConcurrentExecutions: 950 });
-    expect(() => synthWithValidations(stack)).toThrow("Reserving: TapStack/Extra=950 (950 in total)");
+    expect(() => synthWithValidations(stack)).toThrow('Reserving: TapStack/Extra=950 (950 in total;');
   });
 
   it('refuses an invalid quota setting', () => {
@@ -305,7 +305,7 @@ describe('TapStack environment settings', () => {
       return () => Testing.synth(stack, true);
     };
     expect(build(150)).not.toThrow();
-    expect(build(151)).toThrow(/Quota\/Reserved=151/);
+    expect(build(151)).toThrow(/Quota\/Reserved\/Function=151/);
   });
 
   it.each([[[]], [['12345678901']], [['1234567890123']]])('refuses allowedAccountIds of %p', (ids) => {
