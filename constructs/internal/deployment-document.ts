@@ -55,7 +55,10 @@ export interface DeploymentViolation {
   readonly stack: string;
   /** The Terraform address, e.g. `aws_s3_bucket.LambdaCode_Bucket_0C3B9E18`. */
   readonly address: string;
-  /** The construct path, when the JSON records one (`"//".metadata.path`). */
+  /**
+   * The construct path, when the JSON records one (`"//".metadata.path`).
+   * @default none: a resource written without a construct (a stack override, hand-written JSON, a plan)
+   */
   readonly constructPath?: string;
   /** The argument holding the offending value, e.g. `bucket`, `reserved_concurrent_executions`. */
   readonly field: string;
@@ -75,12 +78,20 @@ export interface DeploymentViolation {
 export interface ResourceRef {
   readonly stack: string;
   readonly address: string;
+  /**
+   * The construct path, when the JSON records one.
+   * @default none
+   */
   readonly constructPath?: string;
 }
 
 /** A key schema as `ConsistentTable` records it under `"//".guards.keySchema`. */
 export interface RecordedKeySchema {
   readonly hashKey: string;
+  /**
+   * The sort key.
+   * @default none: the table has a partition key only
+   */
   readonly rangeKey?: string;
   /** Every key attribute, with its type (`S`, `N`, `B`). */
   readonly attributes: readonly { readonly name: string; readonly type: string }[];
