@@ -1,11 +1,10 @@
 import { DataAwsServicequotasServiceQuota } from '@cdktf/provider-aws/lib/data-aws-servicequotas-service-quota';
 import { Lazy, Precondition, TerraformLocal, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
-import { MIN_UNRESERVED_CONCURRENCY, PlanBudget, budgetVerdict, listOf, planBudgets, reservationsOf } from './deployment-checks/concurrency';
-import { DocumentIndex, soleInterpolation } from './deployment-checks/model';
+import { MIN_UNRESERVED_CONCURRENCY, PlanBudget, UNRESERVED_RULE as RULE_ID, budgetVerdict, listOf, planBudgets, reservationsOf } from './deployment-checks/concurrency';
+import { DocumentIndex } from './deployment-checks/model';
 import { DEFAULT_ACCOUNT_CONCURRENCY_QUOTA, LAMBDA_CONCURRENCY_QUOTA } from './deployment-checks/quota';
 import { setGuardPreconditions, templateLiteral } from './guard-preconditions';
-import { resolveForSynth } from './synthesized';
 import { GuardValidationError } from './validation';
 
 export { DEFAULT_ACCOUNT_CONCURRENCY_QUOTA, LAMBDA_CONCURRENCY_QUOTA, MIN_UNRESERVED_CONCURRENCY };
@@ -14,7 +13,6 @@ export const ACCOUNT_CONCURRENCY_CONTEXT_KEY = 'accountConcurrencyLimit';
 /** cdktf context key switching the plan-time Service Quotas lookup off (`false`). */
 export const QUOTA_LOOKUP_CONTEXT_KEY = 'lambdaQuotaLookup';
 
-const RULE_ID = 'function/unreserved-concurrency';
 const GUARD_ID = 'LambdaConcurrencyGuard';
 
 /** The stack-wide concurrency settings: the quota reservations are checked against at synth, and the plan-time lookup. */
@@ -236,7 +234,8 @@ export class LambdaConcurrencyGuard extends Construct {
       });
       if (provider !== 'aws') data.addOverride('provider', provider);
     }
-    return soleInterpolation(this.resolve(data.value)) as string;
+    // The reference written out (resolving the token costs about as much as a whole resource).
+    return `data.${data.terraformResourceType}.${data.friendlyUniqueId}.value`;
   }
 
   /** The total reserved, as a Terraform expression: a number, or a local summing deploy-time values (-1 counts as 0). */
@@ -247,10 +246,6 @@ export class LambdaConcurrencyGuard extends Construct {
     const value = `\${${[String(budget.literalTotal), ...budget.deployTime].join(' + ')}}`;
     const local = (this.node.tryFindChild(id) as TerraformLocal | undefined) ?? new TerraformLocal(this, id, value);
     local.expression = value;
-    return soleInterpolation(this.resolve(local.asNumber)) as string;
-  }
-
-  private resolve(value: unknown): unknown {
-    return resolveForSynth(this.stack, value);
+    return `local.${local.friendlyUniqueId}`;
   }
 }

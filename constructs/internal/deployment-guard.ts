@@ -10,6 +10,7 @@ import {
   TerraformProvider,
   TerraformResource,
   TerraformStack,
+  Tokenization,
 } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { LambdaConcurrencyGuard, LambdaConcurrencySettings } from './concurrency-budget';
@@ -17,7 +18,7 @@ import { DeploymentDocument, DeploymentViolation, StackDocument, TerraformJson }
 import { TYPES_READ, checkDeployment } from './deployment-checks';
 import { reservationsOf } from './deployment-checks/concurrency';
 import { DocumentIndex, ResourceEntry, soleInterpolation, whereOf } from './deployment-checks/model';
-import { UNIQUE_SUFFIX_LENGTH, stackNames } from './deployment-checks/names';
+import { GOVERNED_NAMES, UNIQUE_SUFFIX_LENGTH, stackNames } from './deployment-checks/names';
 import { namePreconditionsCover } from './deployment-checks/names';
 import { LOG_DELIVERY_ROLE_RULE, ROLE_ACCOUNT_RULE, rolePlanChecks } from './deployment-checks/state-machine-roles';
 import { hclExpressionOf, parseTemplate } from './deployment-checks/template';
@@ -58,23 +59,37 @@ export function stacksOf(root: IConstruct): TerraformStack[] {
   return stacks;
 }
 
-/** Which elements of a stack a document needs: all of them, or those of the types the checks read. */
-export type DocumentScope = 'all' | 'read-by-checks' | 'functions';
+/**
+ * Which elements of a stack a document needs: all of them (`stack.toTerraform()`), those of the
+ * types the checks read, those the plan-time preconditions need (names, functions, state machines),
+ * or the functions alone. Locals, resolved last, only when something read refers to them.
+ */
+export type DocumentScope = 'all' | 'read-by-checks' | 'plan-checks' | 'functions';
 
-function wanted(element: TerraformElement, scope: DocumentScope): boolean {
-  if (scope === 'all' || element instanceof TerraformProvider || element instanceof TerraformLocal) return true;
-  if (scope === 'functions') return TerraformResource.isTerraformResource(element) && element.terraformResourceType === 'aws_lambda_function';
-  if (element instanceof TerraformDataSource) return TYPES_READ.data.has(element.terraformResourceType);
-  return TerraformResource.isTerraformResource(element) && TYPES_READ.resource.has(element.terraformResourceType);
+/** What the plan-time preconditions read: named resources, functions, state machines, and the account and region data sources. */
+const PLAN_CHECK_TYPES = {
+  resource: new Set([...GOVERNED_NAMES.keys(), 'aws_lambda_function', 'aws_sfn_state_machine']),
+  data: new Set(['aws_caller_identity', 'aws_region']),
+};
+
+/** Policies are read for state machines' roles only: resolved in a second pass, when the stack has a state machine. */
+const POLICY_TYPES = new Set(['aws_iam_role_policy', 'aws_iam_role_policy_attachment', 'aws_iam_policy_attachment', 'aws_iam_policy', 'aws_iam_policy_document']);
+
+function wanted(element: TerraformElement, scope: Exclude<DocumentScope, 'all'>): boolean {
+  if (element instanceof TerraformProvider || element instanceof TerraformLocal) return true;
+  const types = scope === 'plan-checks' ? PLAN_CHECK_TYPES : TYPES_READ;
+  if (element instanceof TerraformDataSource) return scope !== 'functions' && types.data.has(element.terraformResourceType);
+  if (!TerraformResource.isTerraformResource(element)) return false;
+  return scope === 'functions' ? element.terraformResourceType === 'aws_lambda_function' : types.resource.has(element.terraformResourceType);
 }
 
-/** cdktf's merge of synthesized fragments and overrides: objects merged, lists appended, `undefined` removes. */
+/** cdktf's merge of synthesized fragments and overrides: objects merged, lists appended, `undefined` removes, tokens kept whole. */
 function mergeInto(target: Record<string, unknown>, source: unknown): void {
   if (typeof source !== 'object' || source === null || Array.isArray(source)) return;
   for (const [key, value] of Object.entries(source)) {
     const current = target[key];
     if (value === undefined) delete target[key];
-    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value) && !Tokenization.isResolvable(value)) {
       if (typeof current !== 'object' || current === null || Array.isArray(current)) target[key] = {};
       mergeInto(target[key] as Record<string, unknown>, value);
     } else if (Array.isArray(value) && Array.isArray(current)) target[key] = [...(current as unknown[]), ...(value as unknown[])];
@@ -88,14 +103,48 @@ function mergeInto(target: Record<string, unknown>, source: unknown): void {
  */
 export function stackJsonOf(stack: TerraformStack, scope: DocumentScope = 'all'): TerraformJson {
   if (scope === 'all') return stack.toTerraform() as TerraformJson;
-  const json: Record<string, unknown> = {};
+  const fragments: Record<string, unknown> = {};
+  const locals = new Map<string, TerraformLocal>();
+  const policies: TerraformElement[] = [];
   for (const element of stack.node.findAll()) {
-    if (!(element instanceof TerraformElement) || !wanted(element, scope) || TerraformStack.of(element) !== stack) continue;
-    mergeInto(json, resolveForSynth(stack, element.toTerraform()));
+    if (!(element instanceof TerraformElement) || TerraformStack.of(element) !== stack || !wanted(element, scope)) continue;
+    if (element instanceof TerraformLocal) locals.set(element.friendlyUniqueId, element);
+    else if (POLICY_TYPES.has((element as TerraformResource).terraformResourceType)) policies.push(element);
+    else mergeInto(fragments, element.toTerraform());
   }
   // Resources and settings written as stack overrides (`stack.addOverride('resource.…')`, the declared quota).
-  mergeInto(json, resolveForSynth(stack, (stack as unknown as { rawOverrides: unknown }).rawOverrides));
+  mergeInto(fragments, (stack as unknown as { rawOverrides: unknown }).rawOverrides);
+  // One resolution per pass, as cdktf's own synth does; then the policies if a state machine may need
+  // them, and the locals what was read refers to (a definition or an OpenAPI body only if a checked value reads it).
+  const json = resolveForSynth(stack, fragments) as Record<string, unknown>;
+  const resources = json.resource as Record<string, unknown> | undefined;
+  if (policies.length > 0 && resources?.aws_sfn_state_machine !== undefined) {
+    const more: Record<string, unknown> = {};
+    for (const policy of policies) mergeInto(more, policy.toTerraform());
+    mergeInto(json, resolveForSynth(stack, more));
+  }
+  let pending = referencedLocals(json, locals);
+  while (pending.length > 0) {
+    const more: Record<string, unknown> = {};
+    for (const local of pending) {
+      mergeInto(more, local.toTerraform());
+      locals.delete(local.friendlyUniqueId);
+    }
+    const resolved = resolveForSynth(stack, more) as Record<string, unknown>;
+    mergeInto(json, resolved);
+    pending = referencedLocals(resolved, locals);
+  }
   return json;
+}
+
+/** The locals of `candidates` that `json` refers to (`local.<id>`). */
+function referencedLocals(json: unknown, candidates: ReadonlyMap<string, TerraformLocal>): TerraformLocal[] {
+  if (candidates.size === 0) return [];
+  const names = new Set([...JSON.stringify(json).matchAll(/\blocal\.([A-Za-z0-9_-]+)/g)].map((m) => m[1]));
+  return [...names].flatMap((name) => {
+    const local = candidates.get(name);
+    return local ? [local] : [];
+  });
 }
 
 /**
@@ -208,8 +257,13 @@ class DeploymentChecks extends Construct implements IAspect {
     // Stacks added to the app after the guard constructs were made get their part here, before their own synth.
     stacksOf(this.stack.node.root).forEach((stack) => DeploymentChecks.on(stack));
     // This stack as the checks read it; the others only for their reservations, and only when this stack reserves.
-    const own: StackDocument = { name: this.stack.node.path, json: stackJsonOf(this.stack, 'read-by-checks') };
-    const alone = new DocumentIndex({ stacks: [own], valuesResolved: false });
+    let own: StackDocument = { name: this.stack.node.path, json: stackJsonOf(this.stack, 'plan-checks') };
+    let alone = new DocumentIndex({ stacks: [own], valuesResolved: false });
+    // Policies are read only when a state machine's role ARN is known only at deploy time (which roles could it name?).
+    if (rolePlanChecks(alone, own.name, { withoutPolicies: true }).some((check) => check.kind === 'role')) {
+      own = { name: this.stack.node.path, json: stackJsonOf(this.stack, 'read-by-checks') };
+      alone = new DocumentIndex({ stacks: [own], valuesResolved: false });
+    }
     const others = stacksOf(this.stack.node.root).filter((stack) => stack !== this.stack);
     const index =
       others.length > 0 && reservationsOf(alone).reservations.length > 0
@@ -293,6 +347,6 @@ class DeploymentChecks extends Construct implements IAspect {
       data = new DataAwsCallerIdentity(this, id);
       data.addOverride('provider', provider);
     }
-    return soleInterpolation(resolveForSynth(this.stack, data.accountId)) as string;
+    return `data.${data.terraformResourceType}.${data.friendlyUniqueId}.account_id`;
   }
 }

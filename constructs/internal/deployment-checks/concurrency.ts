@@ -58,7 +58,7 @@ function instanceValue(index: DocumentIndex, entry: ResourceEntry, raw: unknown,
 const PER_INSTANCE = /\b(?:count\.index|each\.(?:key|value))\b/;
 
 /** A function's reservation over its instances, or what is wrong with it; undefined when it reserves nothing. */
-export function readReservation(index: DocumentIndex, entry: ResourceEntry): ReadResult {
+function readReservation(index: DocumentIndex, entry: ResourceEntry): ReadResult {
   const raw = entry.config.reserved_concurrent_executions;
   if (raw === undefined || raw === null) return {};
   const perInstance = (expression: string) =>
@@ -121,12 +121,12 @@ export function reservationsOf(index: DocumentIndex): { reservations: Reservatio
 }
 
 /** The reservations that may share one account and region, grouped by the deployment-target model. */
-export function reservationGroups(reservations: readonly Reservation[]): TargetGroup<Reservation>[] {
+function reservationGroups(reservations: readonly Reservation[]): TargetGroup<Reservation>[] {
   return groupByPossibleTarget(reservations, (r) => r.entry.target);
 }
 
 /** The quota a group is checked against: the smallest any of its members' provider configurations has. */
-export function quotaOfGroup(group: TargetGroup<Reservation>, sources: readonly LambdaQuotaSource[]): LambdaQuotaSource {
+function quotaOfGroup(group: TargetGroup<Reservation>, sources: readonly LambdaQuotaSource[]): LambdaQuotaSource {
   const ofMember = (r: Reservation) => sources.find((s) => s.stack === r.entry.stack && s.provider === r.entry.target.provider);
   const candidates = group.members.map(ofMember).filter((s): s is LambdaQuotaSource => s !== undefined);
   return candidates.reduce((least, s) => (s.quota < least.quota ? s : least), candidates[0]);
@@ -140,7 +140,7 @@ export function budgetVerdict(quota: number, total: number): string {
     : `this account's quota (${quota}) leaves room for ${room} reserved once AWS keeps ${MIN_UNRESERVED_CONCURRENCY} unreserved, but ${total} are reserved`;
 }
 
-export const RESERVATION_FIX =
+const RESERVATION_FIX =
   'remove reservedConcurrency from functions that do not need it or lower it, or raise the quota ' +
   `(Service Quotas, ${LAMBDA_CONCURRENCY_QUOTA.serviceCode}/${LAMBDA_CONCURRENCY_QUOTA.quotaCode}) and declare it ` +
   "(configureLambdaConcurrency(stack, { accountQuota }), TapStack's lambdaConcurrency, the 'accountConcurrencyLimit' context, " +

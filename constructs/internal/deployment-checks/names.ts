@@ -98,11 +98,6 @@ function ruleViolation(use: NameUse, rule: NameRule, value: string): DeploymentV
   };
 }
 
-/** The rule ids a precondition must name for a deploy-time name of this kind. */
-export function planRulesOf(kind: NameKind): readonly NameRule[] {
-  return kind.rules;
-}
-
 /**
  * True when every rule of the kind has a precondition on the resource that
  * names it and reads the name's expressions (`ignore`: preconditions not to count).

@@ -210,15 +210,19 @@ export type RolePlanCheck =
   | { readonly machine: ResourceEntry; readonly kind: 'account'; readonly account: string }
   | { readonly machine: ResourceEntry; readonly kind: 'role'; readonly roleArn: string; readonly candidates: readonly string[] };
 
-export function rolePlanChecks(index: DocumentIndex, stack: string): RolePlanCheck[] {
+/**
+ * The plan-time checks of a stack's logging state machines. `withoutPolicies`: a document without
+ * the stack's policies, asking only which checks there are (a role check then lists no candidates).
+ */
+export function rolePlanChecks(index: DocumentIndex, stack: string, options: { withoutPolicies?: boolean } = {}): RolePlanCheck[] {
   const checks: RolePlanCheck[] = [];
   for (const machine of index.ofType('aws_sfn_state_machine').filter((m) => m.stack === stack)) {
     if (!loggingEnabled(machine.config)) continue;
     const role = roleOf(index, machine);
     if (role?.kind === 'arn' && machine.target.accounts === UNKNOWN) checks.push({ machine, kind: 'account', account: role.account });
     if (role?.kind === 'deploy-time') {
-      const candidates = logDeliveryRoleCandidates(index, stack);
-      if (candidates.length > 0) checks.push({ machine, kind: 'role', roleArn: role.expression, candidates });
+      const candidates = options.withoutPolicies ? [] : logDeliveryRoleCandidates(index, stack);
+      if (candidates.length > 0 || options.withoutPolicies) checks.push({ machine, kind: 'role', roleArn: role.expression, candidates });
     }
   }
   return checks;
