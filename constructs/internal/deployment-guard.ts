@@ -147,13 +147,18 @@ function referencedLocals(json: unknown, candidates: ReadonlyMap<string, Terrafo
   });
 }
 
-/**
- * The deployment document of the app holding `scope`: each stack's Terraform
- * JSON as synth writes it. `scopeOf` chooses, per stack, how much of it to read.
- */
-export function deploymentDocumentOf(scope: IConstruct, scopeOf: (stack: TerraformStack) => DocumentScope = () => 'all'): DeploymentDocument {
+/** The deployment document of the app holding `scope`, reading of each stack what `scopeOf` asks for. */
+export function documentOf(scope: IConstruct, scopeOf: (stack: TerraformStack) => DocumentScope): DeploymentDocument {
   const stacks: StackDocument[] = stacksOf(scope.node.root).map((stack) => ({ name: stack.node.path, json: stackJsonOf(stack, scopeOf(stack)) }));
   return { stacks, valuesResolved: false };
+}
+
+/**
+ * The deployment document of the app holding `scope`: each stack's Terraform
+ * JSON as synth writes it (`cdk.tf.json`), for {@link checkDeployment} or a test.
+ */
+export function deploymentDocumentOf(scope: IConstruct): DeploymentDocument {
+  return documentOf(scope, () => 'all');
 }
 
 /**
@@ -207,7 +212,7 @@ export function installDeploymentChecks(scope: IConstruct): void {
 
 function hookApp(app: App): void {
   hookedApps.add(app);
-  app.node.addValidation({ validate: () => formatForSynth(checkDeployment(deploymentDocumentOf(app, () => 'read-by-checks')), true) });
+  app.node.addValidation({ validate: () => formatForSynth(checkDeployment(documentOf(app, () => 'read-by-checks')), true) });
   // app.synth() synthesizes stack after stack, then validates the App: the check then runs once, on the
   // final tree, instead of once per stack on stacks whose aspects have not run yet.
   const synth = app.synth.bind(app);
@@ -249,7 +254,7 @@ class DeploymentChecks extends Construct implements IAspect {
   private validateStack(): string[] {
     if (synthesizing.has(this.stack.node.root)) return [];
     const name = this.stack.node.path;
-    return formatForSynth(checkDeployment(deploymentDocumentOf(this.stack, () => 'read-by-checks')).filter((v) => involves(v, name)));
+    return formatForSynth(checkDeployment(documentOf(this.stack, () => 'read-by-checks')).filter((v) => involves(v, name)));
   }
 
   public visit(node: IConstruct): void {

@@ -2,7 +2,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { App, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { SafeBucket, installDeploymentChecks } from '../../../constructs';
-import { deploymentDocumentOf, stackJsonOf } from '../../../constructs/internal/deployment-guard';
+import { deploymentDocumentOf, documentOf, stackJsonOf } from '../../../constructs/internal/deployment-guard';
 import { checkDeployment } from '../../../constructs/internal/deployment-checks';
 import { TapStack } from '../../../stacks/tap-stack';
 import { mkdtempSync } from 'fs';
@@ -105,7 +105,7 @@ describe('where the deployment check runs', () => {
     const app = Testing.app();
     const stack = new TapStack(app, 'TapStack');
     const full = deploymentDocumentOf(stack);
-    const read = deploymentDocumentOf(stack, () => 'read-by-checks');
+    const read = documentOf(stack, () => 'read-by-checks');
     expect(checkDeployment(read)).toEqual(checkDeployment(full));
     expect(checkDeployment(full)).toEqual([]);
     expect(Object.keys(stackJsonOf(stack, 'read-by-checks').resource as object).length).toBeLessThan(
