@@ -122,4 +122,6 @@ export interface LambdaQuotaSource {
    * `assumed`: none of these, so the AWS default (1000) is assumed.
    */
   readonly source: 'option' | 'plan' | 'declared' | 'assumed';
+  /** Whether a function of the stack reserves concurrency through this provider configuration (only then does the quota matter). */
+  readonly reserves: boolean;
 }

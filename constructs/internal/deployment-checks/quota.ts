@@ -18,6 +18,13 @@ function positiveQuota(value: unknown): number | undefined {
   return quota !== undefined && quota > 0 ? quota : undefined;
 }
 
+/** Whether a `reserved_concurrent_executions` value reserves (or may: a deploy-time value); none, 0 and -1 do not. */
+function reserves(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  const literal = literalInteger(value);
+  return literal === undefined || literal > 0;
+}
+
 /** Quotas read at plan (`data.aws_servicequotas_service_quota` of lambda/L-B99A9384 with a value), by stack and provider. */
 function plannedQuotas(index: DocumentIndex): Map<string, number> {
   const read = new Map<string, number>();
@@ -40,16 +47,23 @@ export function lambdaQuotaSourcesOf(index: DocumentIndex, options: DeploymentCh
     const providers = new Set(['aws', ...providerTargetsOf(stack.json).keys()]);
     for (const entry of [...index.resources, ...index.data]) if (entry.stack === stack.name) providers.add(entry.target.provider);
     const declared = positiveQuota(guardsOf(stack.json)?.lambdaConcurrencyQuota);
+    const reserving = new Set(
+      index
+        .ofType('aws_lambda_function')
+        .filter((fn) => fn.stack === stack.name && reserves(fn.config.reserved_concurrent_executions))
+        .map((fn) => fn.target.provider),
+    );
     for (const provider of [...providers].sort()) {
       const fromPlan = planned.get(`${stack.name}\u0000${provider}`);
+      const where = { stack: stack.name, provider, reserves: reserving.has(provider) };
       const source: LambdaQuotaSource =
         options.lambdaConcurrencyQuota !== undefined
-          ? { stack: stack.name, provider, quota: options.lambdaConcurrencyQuota, source: 'option' }
+          ? { ...where, quota: options.lambdaConcurrencyQuota, source: 'option' }
           : fromPlan !== undefined
-            ? { stack: stack.name, provider, quota: fromPlan, source: 'plan' }
+            ? { ...where, quota: fromPlan, source: 'plan' }
             : declared !== undefined
-              ? { stack: stack.name, provider, quota: declared, source: 'declared' }
-              : { stack: stack.name, provider, quota: DEFAULT_ACCOUNT_CONCURRENCY_QUOTA, source: 'assumed' };
+              ? { ...where, quota: declared, source: 'declared' }
+              : { ...where, quota: DEFAULT_ACCOUNT_CONCURRENCY_QUOTA, source: 'assumed' };
       sources.push(source);
     }
   }
@@ -59,7 +73,7 @@ export function lambdaQuotaSourcesOf(index: DocumentIndex, options: DeploymentCh
 /**
  * Where the Lambda concurrency quota of each provider configuration of each
  * stack comes from. A reader (the guard-check command) prints one line when
- * any is `assumed`: "no quota given: assuming 1000".
+ * one that `reserves` is `assumed`: "no quota given: assuming 1000".
  */
 export function lambdaQuotaSources(document: DeploymentDocument, options: DeploymentCheckOptions = {}): LambdaQuotaSource[] {
   return lambdaQuotaSourcesOf(new DocumentIndex(document), options);

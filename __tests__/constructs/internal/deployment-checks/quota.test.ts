@@ -28,9 +28,11 @@ describe('where the Lambda concurrency quota comes from (what guard-check prints
   it('says, per stack and provider, whether the quota was read at plan, declared, given, or assumed', () => {
     const read = document({ data: { aws_servicequotas_service_quota: { q: quotaData(3000) } } });
     expect(lambdaQuotaSources(read)).toEqual([
-      { stack: 'plan', provider: 'aws', quota: 3000, source: 'plan' },
-      { stack: 'plan', provider: 'aws.west', quota: 1000, source: 'assumed' },
+      { stack: 'plan', provider: 'aws', quota: 3000, source: 'plan', reserves: true },
+      { stack: 'plan', provider: 'aws.west', quota: 1000, source: 'assumed', reserves: false },
     ]);
+    // Only a provider configuration some function reserves through needs a quota.
+    expect(lambdaQuotaSources(document({}, -1)).map((s) => s.reserves)).toEqual([false, false]);
     expect(lambdaQuotaSources(document({ '//': { guards: { lambdaConcurrencyQuota: 2000 } } })).map((s) => s.source)).toEqual(['declared', 'declared']);
     expect(lambdaQuotaSources(read, { lambdaConcurrencyQuota: 5 }).map((s) => [s.quota, s.source])).toEqual([
       [5, 'option'],
