@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { IndexProjection, KeyAttribute, TableKeySchema, confusableForm, distinctKeyAttributes, keyAttributesOf } from './key-schema';
 import { Grant, IGrantee } from './grant';
 import { ITable, ImportedTable, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS, TableAction, TableImportOptions, grantOnTable } from './table-ref';
-import { ATTRIBUTE_NAME_LENGTH_REQUIREMENT, attributeNameLengthOk, recordKeySchema } from './internal/deployment-checks/tables';
+import { ATTRIBUTE_NAME_LENGTH, attributeNameLengthOk, recordKeySchema } from './internal/deployment-checks/tables';
 import { INDEX_NAME_RULES, NAME_KINDS, TABLE_NAME_RULES, deriveNameFor, guardDeployTimeName, validateName } from './internal/name-rules';
 import { installDeploymentChecks } from './internal/deployment-guard';
 import { GuardValidationError, Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
@@ -83,7 +83,7 @@ function schemaRules(keyNamePattern: string): readonly Rule<TableKeySchema>[] {
     },
     {
       id: 'table-keys/name-length',
-      requirement: `name every key attribute so its name is ${ATTRIBUTE_NAME_LENGTH_REQUIREMENT.replace(/^be /, '')}`,
+      requirement: `name every key attribute with a name ${ATTRIBUTE_NAME_LENGTH}, as DynamoDB requires`,
       check: (schema) => keyAttributesOf(schema).every((a) => attributeNameLengthOk(a.name)),
       fix: 'shorten the key attribute names (in the one schema module, so code and table change together)',
       pick: (schema) => keyAttributesOf(schema).filter((a) => !attributeNameLengthOk(a.name)).map((a) => a.name),

@@ -22,7 +22,9 @@ export function attributeNameLengthOk(name: string): boolean {
   return bytes >= MIN_ATTRIBUTE_NAME_BYTES && bytes <= MAX_ATTRIBUTE_NAME_BYTES;
 }
 
-export const ATTRIBUTE_NAME_LENGTH_REQUIREMENT = `be ${MIN_ATTRIBUTE_NAME_BYTES} to ${MAX_ATTRIBUTE_NAME_BYTES} bytes long in UTF-8, as DynamoDB requires of a key attribute name`;
+/** How long DynamoDB lets an attribute name be, for messages. */
+export const ATTRIBUTE_NAME_LENGTH = `${MIN_ATTRIBUTE_NAME_BYTES} to ${MAX_ATTRIBUTE_NAME_BYTES} bytes long in UTF-8`;
+const ATTRIBUTE_NAME_LENGTH_REQUIREMENT = `be ${ATTRIBUTE_NAME_LENGTH}, as DynamoDB requires of a key attribute name`;
 
 const SCHEMA_FIX =
   'remove the override (or the hand-written key), or change the key schema module, so table and code (typed from the schema) say the same';
