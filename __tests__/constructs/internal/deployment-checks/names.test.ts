@@ -306,3 +306,15 @@ describe('collisions over hand-written JSON (the pure check)', () => {
     expect(unique(doc({ S: { aws_api_gateway_rest_api: { a: { name: 'api' }, b: { name: 'api' } } } }))).toHaveLength(0);
   });
 });
+
+describe('names in a plan (values resolved)', () => {
+  it('checks a planned name in full, and refuses one known only after apply, which no precondition can reach', () => {
+    const plan = (bucket: string): DeploymentDocument => ({
+      valuesResolved: true,
+      stacks: [{ name: 'plan', json: { provider: { aws: [{ region: 'us-east-1' }] }, resource: { aws_s3_bucket: { b: { bucket } } } } }],
+    });
+    expect(checkDeployment(plan('TapStack-lambda-code')).map((v) => v.ruleId)).toEqual(['bucket-name/charset']);
+    expect(checkDeployment(plan('data-${aws_s3_bucket.other.id}')).map((v) => v.ruleId)).toEqual(['name/known-after-apply']);
+    expect(checkDeployment(plan('tapstack-lambda-code'))).toEqual([]);
+  });
+});

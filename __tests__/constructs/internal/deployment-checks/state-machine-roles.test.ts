@@ -7,6 +7,8 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { Fn, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { LoggedStateMachine, SafeBucket, UnreservedFunction, installDeploymentChecks } from '../../../../constructs';
+import { checkDeployment } from '../../../../constructs/internal/deployment-checks';
+import { DeploymentDocument } from '../../../../constructs/internal/deployment-document';
 import { LOG_DELIVERY_ACTIONS } from '../../../../constructs/internal/iam';
 import { ECHO_ENTRY, errorOf, newStack } from '../../../helpers/stacks';
 
@@ -149,5 +151,33 @@ describe('a role ARN known only at deploy time', () => {
     const machine = (JSON.parse(Testing.synth(withCandidate.stack)) as { resource: { aws_sfn_state_machine: { Machine: { lifecycle: { precondition: { condition: string; error_message: string }[] } } } } }).resource.aws_sfn_state_machine.Machine;
     expect(machine.lifecycle.precondition[0].condition).toBe('${contains([for name in ["states-role"] : lower(name)], lower(regex("[^/]+$", (var.role))))}');
     expect(machine.lifecycle.precondition[0].error_message).toContain('[state-machine/log-delivery-role]');
+  });
+});
+
+describe('a state machine in a plan (values resolved)', () => {
+  const plan = (roleArn: string, callerAccount: string): DeploymentDocument => ({
+    valuesResolved: true,
+    stacks: [
+      {
+        name: 'plan',
+        json: {
+          provider: { aws: [{ region: 'us-east-1' }] },
+          data: { aws_caller_identity: { me: { account_id: callerAccount } } },
+          resource: {
+            aws_iam_role_policy: { logs: { role: 'Bare', policy: policy(LOG_DELIVERY_ACTIONS) } },
+            aws_sfn_state_machine: { m: { name: 'm', role_arn: roleArn, logging_configuration: [{ level: 'ALL', log_destination: 'arn:aws:logs:us-east-1:1:log-group:x:*' }] } },
+          },
+        },
+      },
+    ],
+  });
+
+  it("reads the deploying account from the plan's caller identity when the provider does not pin it", () => {
+    expect(checkDeployment(plan('arn:aws:iam::222222222222:role/Bare', ACCOUNT)).map((v) => v.ruleId)).toEqual(['state-machine/role-account']);
+    expect(checkDeployment(plan(`arn:aws:iam::${ACCOUNT}:role/Bare`, ACCOUNT))).toEqual([]);
+  });
+
+  it('refuses a role ARN known only after apply that names no role of the plan', () => {
+    expect(checkDeployment(plan('${aws_iam_role.elsewhere.arn}', ACCOUNT)).map((v) => v.ruleId)).toEqual(['state-machine/log-delivery-role']);
   });
 });
