@@ -5,7 +5,7 @@ import { SafeBucket, installDeploymentChecks } from '../../../constructs';
 import { deploymentDocumentOf, documentOf, stackJsonOf } from '../../../constructs/internal/deployment-guard';
 import { checkDeployment } from '../../../constructs/internal/deployment-checks';
 import { TapStack } from '../../../stacks/tap-stack';
-import { mkdtempSync } from 'fs';
+import { mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { errorOf } from '../../helpers/stacks';
@@ -77,12 +77,19 @@ describe('where the deployment check runs', () => {
     expect(occurrences(message, "at 'C/Data/Bucket' has 2 problems")).toBe(1);
   });
 
-  it('is turned off by new App({ skipValidation: true })', () => {
-    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'skip-validation-')), skipValidation: true });
+  it('is turned off at synth by new App({ skipValidation: true }); the plan-time preconditions stay', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'skip-validation-'));
+    const app = new App({ outdir, skipValidation: true });
     const stack = stackIn(app, 'A');
     new SafeBucket(stack, 'Data');
     new S3Bucket(stack, 'Plain', { bucket: 'Bad_Name' });
+    const suffix = new TerraformVariable(stack, 'suffix', { type: 'string' });
+    new S3Bucket(stack, 'Deploy', { bucket: `deploy-${suffix.stringValue}` });
     expect(() => app.synth()).not.toThrow();
+    const written = JSON.parse(readFileSync(join(outdir, 'stacks', 'A', 'cdk.tf.json'), 'utf8')) as {
+      resource: { aws_s3_bucket: Record<string, { lifecycle?: { precondition: unknown[] } }> };
+    };
+    expect(written.resource.aws_s3_bucket.Deploy.lifecycle?.precondition.length).toBeGreaterThan(0);
   });
 
   it('adds its plan-time preconditions once, however often synth runs', () => {
