@@ -2,8 +2,9 @@
  * `npm run export:hcl [-- --out <dir>]`: every stack of the app as a plain Terraform module in
  * `<dir>/stacks/<stack>/` (default dir `cdktf.out.hcl`), with its Lambda assets: `main.tf`, its
  * inputs (`variables.tf`, `terraform.tfvars`, `backend.hcl`) and `concurrency.tf`. Ready for
- * `terraform init -backend-config=backend.hcl && terraform plan` without cdktf. See the README,
- * "Export to HCL". `TAPSTACK_ENVIRONMENTS` and `TAPSTACK_BACKEND` choose as they do for synth.
+ * `terraform init -backend-config=backend.hcl && terraform plan` without cdktf. See
+ * docs/cdk-terrain-and-hcl.md, "Export to HCL". `TAPSTACK_ENVIRONMENTS` and `TAPSTACK_BACKEND`
+ * choose as they do for synth.
  */
 import { ENVIRONMENTS } from '../config/environments';
 import { buildApp } from '../main';
@@ -21,4 +22,4 @@ const dirs = exportHcl(outdirFromArgs(process.argv.slice(2)), (app) => buildApp(
   lambdaConcurrencyQuota: (stackId) => ENVIRONMENTS.find((e) => e.namePrefix === stackId)?.lambdaConcurrencyQuota,
 });
 for (const dir of dirs) console.log(`wrote ${dir}/`);
-console.log('Next, in a stack folder: terraform init -backend-config=backend.hcl && terraform plan (see the README, "Export to HCL").');
+console.log('Next, in a stack folder: terraform init -backend-config=backend.hcl && terraform plan (see docs/cdk-terrain-and-hcl.md, "Export to HCL").');

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { ENVIRONMENTS } from '../../config/environments';
 
 // The GitHub Actions workflows users copy (.github/workflows), checked by action-validator
-// (the workflow schema GitHub publishes) and read for what the README promises they do.
+// (the workflow schema GitHub publishes) and read for what docs/operations.md ("CI pipeline to copy") promises they do.
 const WORKFLOWS_DIR = join(__dirname, '..', '..', '.github', 'workflows');
 const VALIDATOR = require.resolve('@action-validator/cli/cli.mjs');
 

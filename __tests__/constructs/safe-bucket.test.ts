@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { TerraformVariable } from 'cdktf';
 import { SafeBucket, deriveBucketNamePrefix } from '../../constructs/safe-bucket';
@@ -49,6 +51,13 @@ describe('SafeBucket name guard (seed failure 1)', () => {
     for (const ruleId of ['bucket-name/charset', 'bucket-name/edges', 'bucket-name/adjacent-punctuation']) {
       expect(message).toContain(`[${ruleId}]`);
     }
+  });
+
+  it('refuses with the block docs/constructs.md shows, word for word', () => {
+    const { stack } = newStack('TapStack');
+    const message = errorOf(() => new SafeBucket(stack, 'Data', { bucketName: 'TapStack_Code-' }));
+    const page = readFileSync(join(__dirname, '..', '..', 'docs', 'constructs.md'), 'utf8');
+    expect(page).toContain(`\`\`\`text\n${message}\n\`\`\``);
   });
 
   it('never rewrites an explicit valid name', () => {

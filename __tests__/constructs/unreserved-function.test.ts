@@ -409,7 +409,7 @@ describe('UnreservedFunction environment variables', () => {
     expect(message).toContain('[function/environment-names] environment ["1BAD","BAD-DASH","X"]');
   });
 
-  it('matches the looksLikeSecret rule the README states', () => {
+  it('matches the looksLikeSecret rule docs/constructs.md states', () => {
     expect(looksLikeSecret('DB_SECRET_ARN')).toBe(false);
     expect(looksLikeSecret('DB_SECRET')).toBe(true);
   });

@@ -30,7 +30,7 @@ import { assertMotoAvailable } from '../../local/moto/emulator';
 import { signalAlone } from '../helpers/processes';
 
 /**
- * `npm run deploy:local` as the README shows it, run through npm, then the whole deploy cycle on
+ * `npm run deploy:local` as docs/local.md shows it, run through npm, then the whole deploy cycle on
  * what it deployed, with the real cdktf CLI, Terraform and hashicorp/aws provider: every resource
  * and output, an empty second plan, a read-back through the AWS SDK (not Terraform state) and a
  * destroy that leaves nothing, each through the `export` line the script prints; then a stop by
@@ -38,8 +38,8 @@ import { signalAlone } from '../helpers/processes';
  */
 jest.setTimeout(900_000);
 
-/** The README's command (Deploy locally), run as written; the README's test checks this file names it. */
-const README_COMMAND = 'npm run deploy:local';
+/** The command of docs/local.md (Deploy locally), run as written; the docs' command test checks this file names it. */
+const DOC_COMMAND = 'npm run deploy:local';
 const ROOT = join(__dirname, '..', '..');
 const DEV = environmentNamed('dev');
 const STACK = DEV.namePrefix;
@@ -118,7 +118,7 @@ function ready(): Promise<void> {
       if (printed.text.includes('Press Ctrl-C to stop.')) resolve();
     };
     child!.stdout!.on('data', check);
-    child!.once('exit', (code) => reject(new Error(`${README_COMMAND} exited (${code}) before it was ready:\n${printed.text.slice(-6000)}`)));
+    child!.once('exit', (code) => reject(new Error(`${DOC_COMMAND} exited (${code}) before it was ready:\n${printed.text.slice(-6000)}`)));
   });
 }
 
@@ -128,11 +128,11 @@ beforeAll(async () => {
   assertToolsAvailable();
   // The script's temp folder goes here, so the test can see it go.
   scratchTmp = mkdtempSync(join(tmpdir(), 'deploy-cycle-'));
-  const [command, ...args] = README_COMMAND.split(' ');
+  const [command, ...args] = DOC_COMMAND.split(' ');
   child = spawn(command, args, { cwd: ROOT, env: { ...process.env, TMPDIR: scratchTmp, CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk: Buffer) => (printed.text += chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => (printed.text += chunk.toString('utf8')));
-  await timed(`${README_COMMAND} (synth, emulator, apply)`, ready);
+  await timed(`${DOC_COMMAND} (synth, emulator, apply)`, ready);
   deployment = parseDeployment(printed.text);
   stackDir = deployment.stackDir;
   outputs = deployment.outputs;
@@ -148,7 +148,7 @@ afterAll(async () => {
   console.log(`Deploy cycle, ${((Date.now() - cycleStart) / 1000).toFixed(1)} s in all:\n${lines.join('\n')}`);
 });
 
-describe(`${README_COMMAND}: ${STACK} deployed to the local emulator`, () => {
+describe(`${DOC_COMMAND}: ${STACK} deployed to the local emulator`, () => {
   it(`deploys ${STACK} as the account and region dev pins, every resource of the stack and every output`, async () => {
     expect(deployment.heading).toBe(`${STACK} (environment dev: account ${DEV.accountId}, ${DEV.region})`);
     // The emulator answers as dev's account: its STS gave the provider (allowed_account_ids) and the derived name that account.

@@ -12,7 +12,7 @@ import { removeScratchClone, scratchClone } from '../helpers/scratch-clone';
 import { assertTerraformAvailable, initValidateAndPlan, planAgain } from '../helpers/terraform';
 
 /**
- * `npm run export:hcl` and the README's steps after it ("Export to HCL"), run as written in a
+ * `npm run export:hcl` and the steps after it in docs/cdk-terrain-and-hcl.md ("Export to HCL"), run as written in a
  * scratch clone, with the real terraform and hashicorp/aws provider, offline: a module per stack
  * that takes what differs between users as inputs, validates with no warning but the documented
  * `reset_on_delete` one, and, exported with local state, inits with `-backend-config` and plans
@@ -20,15 +20,15 @@ import { assertTerraformAvailable, initValidateAndPlan, planAgain } from '../hel
  */
 jest.setTimeout(300_000);
 
-/** The README's commands, as written (the README's test checks that this file holds each one). */
-const README_EXPORT = ['npm run export:hcl', 'cd cdktf.out.hcl/stacks/tapstack-dev', 'terraform init -backend=false && terraform validate'];
-const README_LOCAL_STATE = ['TAPSTACK_BACKEND=local npm run export:hcl -- --out hcl-local', 'cd hcl-local/stacks/tapstack-dev', 'terraform init -backend-config=backend.hcl'];
+/** The page's commands, as written (the docs' command test checks that this file holds each one). */
+const DOC_EXPORT = ['npm run export:hcl', 'cd cdktf.out.hcl/stacks/tapstack-dev', 'terraform init -backend=false && terraform validate'];
+const DOC_LOCAL_STATE = ['TAPSTACK_BACKEND=local npm run export:hcl -- --out hcl-local', 'cd hcl-local/stacks/tapstack-dev', 'terraform init -backend-config=backend.hcl'];
 
 let clone: string;
 let terraformEnv: NodeJS.ProcessEnv;
 
-/** Runs README lines in order, as one shell session in the clone, stopping at the first failure. */
-function runReadmeLines(lines: readonly string[]): { status: number | null; output: string } {
+/** Runs the page's lines in order, as one shell session in the clone, stopping at the first failure. */
+function runDocLines(lines: readonly string[]): { status: number | null; output: string } {
   const run = spawnSync('bash', ['-e', '-c', lines.join('\n')], { cwd: clone, encoding: 'utf8', env: terraformEnv });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
@@ -64,11 +64,11 @@ afterAll(() => {
   if (clone) removeScratchClone(clone);
 });
 
-describe('npm run export:hcl, then the README steps', () => {
+describe('npm run export:hcl, then the steps of docs/cdk-terrain-and-hcl.md', () => {
   let stackDirs: string[] = [];
 
   it('runs as written: the dev module validates, warning only of reset_on_delete (no quoted depends_on references)', () => {
-    const run = runReadmeLines(README_EXPORT);
+    const run = runDocLines(DOC_EXPORT);
     expect({ status: run.status, tail: run.status === 0 ? '' : run.output.slice(-3000) }).toEqual({ status: 0, tail: '' });
     expect(plain(run.output)).toContain('Success! The configuration is valid');
     const warnings = validateWarnings(run.output);
@@ -122,9 +122,9 @@ describe('npm run export:hcl, then the README steps', () => {
   });
 });
 
-describe('exported with local state (TAPSTACK_BACKEND=local), as the README shows', () => {
+describe('exported with local state (TAPSTACK_BACKEND=local), as docs/cdk-terrain-and-hcl.md shows', () => {
   it('inits with -backend-config=backend.hcl as written, then every stack validates and plans offline with mock credentials', () => {
-    const run = runReadmeLines(README_LOCAL_STATE);
+    const run = runDocLines(DOC_LOCAL_STATE);
     expect({ status: run.status, tail: run.status === 0 ? '' : run.output.slice(-3000) }).toEqual({ status: 0, tail: '' });
     expect(plain(run.output)).toContain('Successfully configured the backend "local"!');
     const stacks = join(clone, 'hcl-local', 'stacks');

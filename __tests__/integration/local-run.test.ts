@@ -198,7 +198,7 @@ describe('authorization (AWS_IAM on every route)', () => {
     expect(await response.json()).toEqual({ message: 'The security token included in the request is invalid.' });
   });
 
-  it("accepts the README's curl --aws-sigv4 call, and curl without the signature gets the 403", async () => {
+  it("accepts the curl --aws-sigv4 call of docs/application.md, and curl without the signature gets the 403", async () => {
     const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY } = { AWS_ACCESS_KEY_ID: local.apiCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: local.apiCredentials.secretAccessKey };
     const curl = async (...signing: string[]) =>
       (

@@ -54,7 +54,7 @@ describe('offline terraform plan', () => {
     const result = initValidateAndPlan(dir, {
       asserts: [[`${bucket}.bucket == "tapstack-lambda-code-${FAKE_ACCOUNT_ID}-${FAKE_REGION}"`, 'the derived bucket name did not resolve as expected']],
     });
-    // The one validation warning is reset_on_delete's deprecation in hashicorp/aws 5.100.0 (see the README).
+    // The one validation warning is reset_on_delete's deprecation in hashicorp/aws 5.100.0 (docs/constructs.md, ApiGatewayAccount).
     expect(result.output).toMatch(/Success! The configuration is valid/);
     const warnings = [...result.output.matchAll(/Warning: ([^\n]*)/g)].map((m) => m[1].trim()).filter((w) => !w.startsWith('Incomplete lock file'));
     expect(new Set(warnings)).toEqual(new Set(['Attribute Deprecated']));
@@ -164,7 +164,7 @@ describe('offline terraform plan of every stack main.ts builds', () => {
       Object.entries(tags).map(([key, value]) => [`${address}.tags_all[${JSON.stringify(key)}] == ${JSON.stringify(value)}`, `${address} lacks the tag ${key}=${value}`] as const),
     );
     const result = initValidateAndPlan(dir, { asserts, keepProviderDefaultTags: true });
-    // Valid; the only warning allowed is reset_on_delete's deprecation in hashicorp/aws 5.100.0 (see the README).
+    // Valid; the only warning allowed is reset_on_delete's deprecation in hashicorp/aws 5.100.0 (docs/constructs.md, ApiGatewayAccount).
     expect(result.output).toMatch(/Success! The configuration is valid/);
     const warnings = [...result.output.matchAll(/Warning: ([^\n]*)/g)].map((m) => m[1].trim()).filter((w) => !w.startsWith('Incomplete lock file'));
     expect(warnings.filter((w) => w !== 'Attribute Deprecated')).toEqual([]);

@@ -20,7 +20,7 @@ jest.setTimeout(300_000);
 const REPO = resolve(__dirname, '..', '..');
 const PACKAGE = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 const BIN = (name: string) => join(REPO, 'node_modules', '.bin', name);
-/** The README's command ("Using the constructs as a library"), run as written in a scratch clone. */
+/** The command of the README's "Install" and of docs/library.md, run as written in a scratch clone. */
 const README_PACK = 'npm run build && npm pack';
 /** What `npm pack` writes, and what the README's install line names. */
 const TARBALL = `${PACKAGE.name}-${PACKAGE.version}.tgz`;
@@ -202,13 +202,13 @@ describe(`the ${PACKAGE.name} package`, () => {
     });
   });
 
-  it("shows in the README the consumer's lint config and table client import this test runs", () => {
-    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  it("shows in docs/library.md the consumer's lint config and table client import this test runs", () => {
+    const library = readFileSync(join(REPO, 'docs', 'library.md'), 'utf8');
     const fixture = (file: string) => readFileSync(join(REPO, '__tests__', 'fixtures', 'consumer', file), 'utf8');
-    expect(readme).toContain(`\`\`\`js\n// eslint.config.mjs\n${fixture('consumer-eslint.config.mjs')}\`\`\``);
+    expect(library).toContain(`\`\`\`js\n// eslint.config.mjs\n${fixture('consumer-eslint.config.mjs')}\`\`\``);
     const importLine = "import { TableClient } from 'guarded-serverless-stack/table-client';";
     expect(fixture('handlers/orders.ts')).toContain(importLine);
-    expect(readme).toContain(`\`\`\`ts\n${importLine}\n\`\`\``);
+    expect(library).toContain(`\`\`\`ts\n${importLine}\n\`\`\``);
   });
 
   it("refuses the seed's bundle at synth (Key: { pk } granted the PK table), naming both spellings, the function, the table and the fix", () => {

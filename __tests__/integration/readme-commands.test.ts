@@ -141,7 +141,7 @@ describe(`${LOCAL}, and the API calls against it`, () => {
     if (local && local.exitCode === null && local.signalCode === null) await signalAlone(local, 'SIGINT', 5000);
   });
 
-  it(`runs ${LOCAL} as the README shows: it serves the synthesized stack and prints the export line`, () => {
+  it(`runs ${LOCAL} as docs/local.md shows: it serves the synthesized stack and prints the export line`, () => {
     expect(localOutput.text).toMatch(/Running the synthesized tapstack-dev from cdktf\.out\/stacks\/tapstack-dev:/);
     expect(env.API_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });

@@ -1,9 +1,11 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import Ajv from 'ajv';
 // dynalite's own item-size function: what the local table (and the tests) enforce as the 400 KB limit.
 import { itemSize } from 'dynalite/db';
 import { JOB_REQUEST_JSON_SCHEMA } from '../../lambdas/shared/job-request-schema';
-import { JOB_TYPES, JOB_TYPE_NAMES, MAX_MESSAGE_LENGTH, MAX_NUMBERS, MAX_NUMBER_MAGNITUDE, MAX_TEXT_LENGTH } from '../../lambdas/shared/job-types';
+import { JOB_TYPES, JOB_TYPE_NAMES, MAX_MESSAGE_LENGTH, MAX_NUMBERS, MAX_NUMBER_MAGNITUDE, MAX_TEXT_LENGTH, MIN_NONZERO_NUMBER_MAGNITUDE } from '../../lambdas/shared/job-types';
 import { FieldErrors, parseJsonInput } from '../../lambdas/shared/json-input';
 import { historyKey, jobKey, statusIndexKey } from '../../lambdas/shared/jobs-schema';
 import { AWS_LIMITS, ITEM_ENVELOPE_BYTES, MAX_BODY_BYTES, MAX_ERROR_MESSAGE_BYTES } from '../../lambdas/shared/limits';
@@ -52,8 +54,14 @@ describe('field limits are designed from the AWS limits, for the worst character
     expect(Number.isSafeInteger(JOB_TYPES.sum.process({ numbers: Array(MAX_NUMBERS).fill(MAX_NUMBER_MAGNITUDE) }).total)).toBe(true);
   });
 
-  it('states the limits the README table gives', () => {
+  it('states the limits the job-type table of docs/application.md gives', () => {
     expect([MAX_TEXT_LENGTH, MAX_MESSAGE_LENGTH, MAX_NUMBERS, MAX_NUMBER_MAGNITUDE, MAX_BODY_BYTES]).toEqual([40_000, 40_000, 10_000, 900_719_925_474, 261_120]);
+    const page = readFileSync(join(__dirname, '..', '..', 'docs', 'application.md'), 'utf8');
+    const n = (value: number) => value.toLocaleString('en-US');
+    expect(page).toContain(`| \`wordcount\` | \`text\`: 1 to ${n(MAX_TEXT_LENGTH)} characters |`);
+    expect(page).toContain(`| \`sum\` | \`numbers\`: 1 to ${n(MAX_NUMBERS)} numbers, each 0 or from ${MIN_NONZERO_NUMBER_MAGNITUDE} to ${n(MAX_NUMBER_MAGNITUDE)} in magnitude |`);
+    expect(page).toContain(`| \`echo\` | \`message\`: at most ${n(MAX_MESSAGE_LENGTH)} characters |`);
+    expect(page).toContain(`| \`413\` | body over ${n(MAX_BODY_BYTES)} bytes`);
   });
 });
 

@@ -2,6 +2,9 @@
  * LoggedStateMachine: a state machine with logging whose role always carries the
  * log-delivery actions, created only after that policy is attached.
  * Run: `npx tsx examples/logged-state-machine/main.ts`.
+ * The lines between `#region README` and `#endregion README` are the README's example of this
+ * construct; __tests__/docs/examples.test.ts keeps the two equal, so the README shows code that
+ * compiles and plans.
  */
 import { join } from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
@@ -14,6 +17,7 @@ export class LoggedStateMachineExample extends TerraformStack {
     super(scope, id);
     new AwsProvider(this, 'aws', { region: 'eu-west-1' });
 
+    // #region README
     const code = new SafeBucket(this, 'Code', { purpose: 'lambda-code' });
     const check = new UnreservedFunction(this, 'Check', { entry: join(__dirname, 'check.ts'), codeBucket: code });
 
@@ -32,6 +36,7 @@ export class LoggedStateMachineExample extends TerraformStack {
       logLevel: 'ERROR',
       logRetentionDays: 14,
     });
+    // #endregion README
 
     new TerraformOutput(this, 'state_machine_arn', { value: machine.stateMachineArn });
   }

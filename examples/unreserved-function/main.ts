@@ -2,6 +2,9 @@
  * UnreservedFunction: a Lambda function that cannot starve the account's unreserved
  * concurrency, bundled from TypeScript at synth, with its own log group and least-privilege role.
  * Run: `npx tsx examples/unreserved-function/main.ts`.
+ * The lines between `#region README` and `#endregion README` are the README's example of this
+ * construct; __tests__/docs/examples.test.ts keeps the two equal, so the README shows code that
+ * compiles and plans.
  */
 import { join } from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
@@ -14,6 +17,7 @@ export class UnreservedFunctionExample extends TerraformStack {
     super(scope, id);
     new AwsProvider(this, 'aws', { region: 'eu-west-1' });
 
+    // #region README
     // The code zip goes to a SafeBucket; the same entry in several functions is uploaded once.
     const code = new SafeBucket(this, 'Code', { purpose: 'lambda-code' });
     const fn = new UnreservedFunction(this, 'Greeter', {
@@ -23,6 +27,7 @@ export class UnreservedFunctionExample extends TerraformStack {
       environment: { TABLE_NAME: 'orders' },
       description: 'Example: reserves no concurrency, so it shares the unreserved pool',
     });
+    // #endregion README
 
     new TerraformOutput(this, 'function_name', { value: fn.functionName });
     new TerraformOutput(this, 'function_arn', { value: fn.functionArn });

@@ -1,7 +1,7 @@
 /**
  * The AWS limits a job meets on its way, and the sizes this service chose to
  * stay inside them. One source for the Api, the workflow steps, the
- * definition, the local runner and the README's API table.
+ * definition, the local runner and the API table of docs/application.md.
  */
 export const AWS_LIMITS = {
   /** Step Functions: an execution's input, and any state's input or output (256 KiB). */

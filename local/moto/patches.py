@@ -106,7 +106,7 @@ def patch_s3_secure_transport() -> None:
 # AWS: answers 200 with result OK, or FAIL with diagnostics (for instance
 # INVALID_JSON_DESCRIPTION when the definition is not JSON); an unknown `type`
 # is a ValidationException. AWS also checks the States language itself; the
-# emulator does not (the README says so, and asl-validator checks it at synth).
+# emulator does not (docs/local.md says so, and asl-validator checks it at synth).
 
 
 def _validate_state_machine_definition(self: Any) -> Any:
