@@ -5,7 +5,7 @@
  * read from a JSON literal or a `data.aws_iam_policy_document`; anything else
  * (`jsonencode(...)`, a file) is reported as unread. Pure.
  */
-import { blocksOf } from '../deployment-target';
+import { DeploymentTarget, blocksOf, mayShareAccount } from '../deployment-target';
 import { DocumentIndex, JsonObject, ResourceEntry, isObject, soleInterpolation } from './model';
 
 export interface PolicyStatement {
@@ -14,12 +14,15 @@ export interface PolicyStatement {
   readonly notActions?: readonly string[];
   readonly resources?: readonly string[];
   readonly notResources?: readonly string[];
+  /** The statement has a `Condition`: an Allow then grants only sometimes, so it does not count as a grant. */
+  readonly conditional?: boolean;
 }
 
-/** The policies attached to one role, and those that could not be read. */
+/** The policies attached to one role, those that could not be read, and those that do not reach it (with why). */
 export interface AttachedPolicies {
   readonly read: readonly { readonly source: string; readonly statements: readonly PolicyStatement[] }[];
   readonly unread: readonly string[];
+  readonly ignored: readonly string[];
 }
 
 /** How a role is named in the JSON: literal names (compared ignoring case, as IAM does) and expressions referring to it. */
@@ -47,6 +50,7 @@ function statementsOfJson(text: string): PolicyStatement[] | undefined {
     notActions: asList(s.NotAction),
     resources: asList(s.Resource),
     notResources: asList(s.NotResource),
+    conditional: s.Condition !== undefined && s.Condition !== null,
   }));
 }
 
@@ -71,6 +75,7 @@ function statementsOfDocument(index: DocumentIndex, document: ResourceEntry, dep
       notActions: asList(block.not_actions),
       resources: asList(block.resources),
       notResources: asList(block.not_resources),
+      conditional: blocksOf(block.condition).length > 0,
     });
   }
   return merged;
@@ -105,10 +110,32 @@ function managedPolicy(index: DocumentIndex, stack: string, policyArn: unknown):
   return name ? index.ofType('aws_iam_policy').find((p) => p.stack === stack && p.config.name === name) : undefined;
 }
 
-/** Every policy of `stack` attached to the role, read or not. */
-export function policiesAttachedTo(index: DocumentIndex, stack: string, role: RoleIdentity, roleEntry?: ResourceEntry): AttachedPolicies {
+/**
+ * Why a policy resource may not reach the role: it is never created (a literal `count` of 0, an empty
+ * `for_each`), or created only as a deploy-time multiplicity decides, or through a provider of another
+ * account (IAM attaches by name, in the account it deploys to). Undefined when it reaches the role.
+ */
+function notAttachedBecause(entry: ResourceEntry, roleTarget: DeploymentTarget | undefined): string | undefined {
+  if ('deployTime' in entry.instances) return `its count or for_each (${entry.instances.deployTime}) is known only at deploy time`;
+  if (entry.instances.length === 0) return 'its count or for_each creates no instance';
+  if (roleTarget && !mayShareAccount(entry.target, roleTarget)) return `it deploys through ${entry.target.provider}, another account than the role's`;
+  return undefined;
+}
+
+/**
+ * Every policy of `stack` attached to the role, read or not. `roleEntry` is the role resource, when the role is one;
+ * `roleTarget` where the role lives (the role resource's target, or the state machine's for an existing role).
+ */
+export function policiesAttachedTo(
+  index: DocumentIndex,
+  stack: string,
+  role: RoleIdentity,
+  roleEntry?: ResourceEntry,
+  roleTarget: DeploymentTarget | undefined = roleEntry?.target,
+): AttachedPolicies {
   const read: { source: string; statements: PolicyStatement[] }[] = [];
   const unread: string[] = [];
+  const ignored: string[] = [];
   const add = (source: string, value: unknown) => {
     const statements = statementsOfPolicy(index, stack, value);
     if (statements) read.push({ source, statements });
@@ -119,16 +146,27 @@ export function policiesAttachedTo(index: DocumentIndex, stack: string, role: Ro
   }
   const inStack = index.resources.filter((r) => r.stack === stack);
   for (const entry of inStack) {
-    if (entry.type === 'aws_iam_role_policy' && namesRole(entry.config.role, role)) add(entry.address, entry.config.policy);
+    const rolePolicy = entry.type === 'aws_iam_role_policy' && namesRole(entry.config.role, role);
     const attachesToRole =
       (entry.type === 'aws_iam_role_policy_attachment' && namesRole(entry.config.role, role)) ||
       (entry.type === 'aws_iam_policy_attachment' && (asList(entry.config.roles) ?? []).some((r) => namesRole(r, role)));
-    if (!attachesToRole) continue;
+    if (!rolePolicy && !attachesToRole) continue;
+    const because = notAttachedBecause(entry, roleTarget);
+    if (because !== undefined) {
+      ignored.push(`${entry.address} (${because})`);
+      continue;
+    }
+    if (rolePolicy) {
+      add(entry.address, entry.config.policy);
+      continue;
+    }
     const policy = managedPolicy(index, stack, entry.config.policy_arn);
-    if (policy) add(`${entry.address} -> ${policy.address}`, policy.config.policy);
+    const policyBecause = policy && notAttachedBecause(policy, undefined);
+    if (policy && policyBecause === undefined) add(`${entry.address} -> ${policy.address}`, policy.config.policy);
+    else if (policy) ignored.push(`${entry.address} -> ${policy.address} (${policyBecause})`);
     else unread.push(`${entry.address} (policy_arn ${JSON.stringify(entry.config.policy_arn)} is not a policy of this stack)`);
   }
-  return { read, unread };
+  return { read, unread, ignored };
 }
 
 /** IAM's wildcard match (`*`, `?`), ignoring case. */
@@ -150,12 +188,15 @@ function coversEveryResource(s: PolicyStatement): boolean {
   return false;
 }
 
-/** The actions of `required` that the policies do not grant on `*` (an explicit Deny wins, as in IAM). */
+/**
+ * The actions of `required` that the policies do not grant on `*` without a condition (an explicit Deny wins,
+ * as in IAM, conditional or not: synth cannot tell when a condition holds, so it errs towards refusing).
+ */
 export function missingActions(policies: AttachedPolicies, required: readonly string[]): string[] {
   const statements = policies.read.flatMap((p) => p.statements);
   return required.filter(
     (action) =>
-      !statements.some((s) => s.effect === 'Allow' && coversAction(s, action) && coversEveryResource(s)) ||
+      !statements.some((s) => s.effect === 'Allow' && !s.conditional && coversAction(s, action) && coversEveryResource(s)) ||
       statements.some((s) => s.effect === 'Deny' && coversAction(s, action)),
   );
 }

@@ -6,7 +6,7 @@
  * rules. Pure.
  */
 import { DeploymentCheckOptions, DeploymentViolation } from '../deployment-document';
-import { UNKNOWN, blocksOf } from '../deployment-target';
+import { UNKNOWN, blocksOf, mayShareAccount } from '../deployment-target';
 import { LOG_DELIVERY_ACTIONS } from '../iam';
 import { NAME_KINDS, hclStringLiteral, satisfiesConstraint } from '../name-rule-tables';
 import { DocumentIndex, ResourceEntry, isLiteralText, preconditionsOf, refOf, resolverFor, soleInterpolation } from './model';
@@ -80,11 +80,18 @@ export function logDeliveryRoleCandidates(index: DocumentIndex, stack: string): 
 }
 
 function permissionViolation(machine: ResourceEntry, roleShown: string, policies: AttachedPolicies, missing: readonly string[]): DeploymentViolation {
-  const read = policies.read.length > 0 ? `policies read: ${policies.read.map((p) => p.source).join(', ')}` : 'no policy of this stack is attached to it';
+  const nothingAttached = policies.unread.length === 0 && policies.ignored.length === 0;
+  const read =
+    policies.read.length > 0
+      ? `policies read: ${policies.read.map((p) => p.source).join(', ')}`
+      : nothingAttached
+        ? 'no policy of this stack is attached to it'
+        : 'no policy read';
   const unread =
     policies.unread.length > 0
       ? `; not read (neither a JSON literal nor a data.aws_iam_policy_document of the stack): ${policies.unread.join(', ')}`
       : '';
+  const ignored = policies.ignored.length > 0 ? `; attached but not counted: ${policies.ignored.join(', ')}` : '';
   return {
     ruleId: LOG_DELIVERY_RULE,
     ...refOf(machine),
@@ -92,10 +99,25 @@ function permissionViolation(machine: ResourceEntry, roleShown: string, policies
     value: roleShown,
     requirement:
       `name a role granted, by a policy of this app attached to that role, the ${LOG_DELIVERY_ACTIONS.length} log-delivery actions on "*" ` +
-      `(logging is on); missing: ${missing.join(', ')} (${read}${unread})`,
+      `(logging is on); missing: ${missing.join(', ')} (${read}${unread}${ignored})`,
     fix:
       'attach a policy granting them to the role the state machine runs as: LoggedStateMachine does so itself; for an aws_sfn_state_machine ' +
       'of your own, an aws_iam_role_policy on that role (its policy a JSON literal or a data.aws_iam_policy_document), or turn logging off',
+  };
+}
+
+/** A role resource created through a provider of another account than the state machine's: Step Functions cannot pass it. */
+function roleResourceAccountViolation(machine: ResourceEntry, role: ResourceEntry): DeploymentViolation {
+  const accounts = (t: ResourceEntry['target']) => (t.accounts === UNKNOWN ? 'unknown' : t.accounts.join(' or '));
+  return {
+    ruleId: ROLE_ACCOUNT_RULE,
+    ...refOf(machine),
+    field: 'role_arn',
+    value: `\${${role.address}.arn}`,
+    requirement:
+      `name a role of the account the state machine deploys to (${accounts(machine.target)}, through ${machine.target.provider}): ` +
+      `${role.address} is created through ${role.target.provider}, in account ${accounts(role.target)}`,
+    fix: `create the role through the state machine's provider (${machine.target.provider}), or pin both providers to one account`,
   };
 }
 
@@ -111,6 +133,7 @@ function checkMachine(index: DocumentIndex, machine: ResourceEntry): DeploymentV
       const policies = policiesAttachedTo(index, machine.stack, identityOfResource(role.role), role.role);
       const missing = missingActions(policies, LOG_DELIVERY_ACTIONS);
       if (missing.length > 0) violations.push(permissionViolation(machine, `\${${role.role.address}.arn}`, policies, missing));
+      if (!mayShareAccount(role.role.target, machine.target)) violations.push(roleResourceAccountViolation(machine, role.role));
       break;
     }
     case 'not-an-arn':
@@ -127,7 +150,7 @@ function checkMachine(index: DocumentIndex, machine: ResourceEntry): DeploymentV
       for (const rule of NAME_KINDS.role.rules.filter((r) => !satisfiesConstraint(role.name, r.constraint))) {
         violations.push({ ruleId: rule.id, ...refOf(machine), field: 'role_arn (its role name)', value: role.name, requirement: rule.requirement, fix: 'give the ARN of a role whose name IAM accepts' });
       }
-      const policies = policiesAttachedTo(index, machine.stack, { names: new Set([role.name.toLowerCase()]), references: new Set() });
+      const policies = policiesAttachedTo(index, machine.stack, { names: new Set([role.name.toLowerCase()]), references: new Set() }, undefined, machine.target);
       const missing = missingActions(policies, LOG_DELIVERY_ACTIONS);
       if (missing.length > 0) violations.push(permissionViolation(machine, role.arn, policies, missing));
       violations.push(...accountViolations(index, machine, role, hasPrecondition(ROLE_ACCOUNT_RULE)));
@@ -147,7 +170,7 @@ function checkMachine(index: DocumentIndex, machine: ResourceEntry): DeploymentV
       }
       const candidates = logDeliveryRoleCandidates(index, machine.stack);
       if (candidates.length === 0) {
-        violations.push(permissionViolation(machine, role.shown, { read: [], unread: [] }, [...LOG_DELIVERY_ACTIONS]));
+        violations.push(permissionViolation(machine, role.shown, { read: [], unread: [], ignored: [] }, [...LOG_DELIVERY_ACTIONS]));
       } else if (!hasPrecondition(LOG_DELIVERY_ROLE_RULE) && !hasPrecondition(EXISTING_ROLE_MATCH_RULE)) {
         violations.push({
           ruleId: 'state-machine/plan-time-check',

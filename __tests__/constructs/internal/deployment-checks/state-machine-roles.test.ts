@@ -181,3 +181,84 @@ describe('a state machine in a plan (values resolved)', () => {
     expect(checkDeployment(plan('${aws_iam_role.elsewhere.arn}', ACCOUNT)).map((v) => v.ruleId)).toEqual(['state-machine/log-delivery-role']);
   });
 });
+
+describe('issue 18 regressions: the log-delivery policy must reach the role the state machine runs as', () => {
+  const OTHER_ACCOUNT = '222222222222';
+  function logged() {
+    const stack = new TerraformStack(Testing.app(), 'Pinned');
+    new AwsProvider(stack, 'aws', { region: 'us-east-1', allowedAccountIds: [ACCOUNT] });
+    const workflow = new LoggedStateMachine(stack, 'Workflow', { definition: DEFINITION });
+    return { stack, workflow, attached: workflow.role.node.findChild('Policy') as IamRolePolicy };
+  }
+
+  it('refuses the log-delivery policy overridden to count = 0 (never created), and accepts count = 1', () => {
+    const { stack, attached } = logged();
+    attached.addOverride('count', 0);
+    const message = errorOf(() => Testing.synth(stack, true));
+    expect(message).toContain("at 'Pinned/Workflow/StateMachine' has 1 problem");
+    expect(message).toContain('[state-machine/log-delivery-permissions] role_arn "${aws_iam_role.Workflow_Role_');
+    expect(message).toMatch(/attached but not counted: aws_iam_role_policy\.Workflow_Role_Policy_\w+ \(its count or for_each creates no instance\)/);
+    expect(message).toContain('Fix: attach a policy granting them to the role the state machine runs as');
+    attached.addOverride('count', 1);
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+  });
+
+  it('refuses a policy whose count is known only at deploy time, which may create none', () => {
+    const { stack, attached } = logged();
+    new TerraformVariable(stack, 'enabled', { type: 'bool' });
+    attached.addOverride('count', '${var.enabled ? 1 : 0}');
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('(its count or for_each (var.enabled ? 1 : 0) is known only at deploy time)');
+  });
+
+  it("refuses the policy moved to a provider of another account (addOverride('provider', 'aws.other')), and accepts an alias of the same account", () => {
+    const build = (account: string) => {
+      const { stack, attached } = logged();
+      new AwsProvider(stack, 'other', { alias: 'other', region: 'eu-west-1', allowedAccountIds: [account] });
+      attached.addOverride('provider', 'aws.other');
+      return stack;
+    };
+    expect(errorOf(() => Testing.synth(build(OTHER_ACCOUNT), true))).toMatch(/attached but not counted: aws_iam_role_policy\.Workflow_Role_Policy_\w+ \(it deploys through aws\.other, another account than the role's\)/);
+    expect(() => Testing.synth(build(ACCOUNT), true)).not.toThrow();
+  });
+
+  it('does not count an Allow with a Condition as the grant, and accepts the same statement without it', () => {
+    const { stack, attached } = logged();
+    const statement = { Effect: 'Allow', Action: 'logs:*', Resource: '*' };
+    attached.addOverride('policy', JSON.stringify({ Version: '2012-10-17', Statement: [{ ...statement, Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-south-2' } } }] }));
+    expect(errorOf(() => Testing.synth(stack, true))).toContain(`missing: ${LOG_DELIVERY_ACTIONS.join(', ')}`);
+    attached.addOverride('policy', JSON.stringify({ Version: '2012-10-17', Statement: [statement] }));
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+  });
+
+  it("refuses a role resource created through another account's provider, and accepts it through the machine's", () => {
+    const build = (account: string) => {
+      const { stack } = rawMachine((s) => {
+        const other = new AwsProvider(s, 'other', { alias: 'other', region: 'us-east-1', allowedAccountIds: [account] });
+        const role = new IamRole(s, 'Role', { name: 'states', assumeRolePolicy: trust, provider: other });
+        new IamRolePolicy(s, 'Logs', { role: role.name, policy: policy(LOG_DELIVERY_ACTIONS), provider: other });
+        return role.arn;
+      });
+      return stack;
+    };
+    const message = errorOf(() => Testing.synth(build(OTHER_ACCOUNT), true));
+    expect(message).toContain("aws_sfn_state_machine.Machine at 'Raw/Machine' has 1 problem");
+    expect(message).toContain(
+      '[state-machine/role-account] role_arn "${aws_iam_role.Role.arn}" must name a role of the account the state machine deploys to (111111111111, through aws): aws_iam_role.Role is created through aws.other, in account 222222222222',
+    );
+    expect(() => Testing.synth(build(ACCOUNT), true)).not.toThrow();
+  });
+
+  it("refuses an existing role of another account than the one a provider's assume_role ARN reaches, and accepts one of it", () => {
+    const build = (account: string) => {
+      const stack = new TerraformStack(Testing.app(), 'Assumed');
+      new AwsProvider(stack, 'aws', { region: 'us-east-1', assumeRole: [{ roleArn: `arn:aws:iam::${OTHER_ACCOUNT}:role/deploy` }] });
+      new LoggedStateMachine(stack, 'Workflow', { definition: DEFINITION, existingRole: { roleArn: `arn:aws:iam::${account}:role/States` } });
+      return stack;
+    };
+    const message = errorOf(() => Testing.synth(build(ACCOUNT), true));
+    expect(message).toContain("at 'Assumed/Workflow/StateMachine' has 1 problem");
+    expect(message).toContain(`[state-machine/role-account] role_arn "arn:aws:iam::${ACCOUNT}:role/States" must name a role of the account the state machine deploys to (${OTHER_ACCOUNT})`);
+    expect(message).toContain(`Fix: use a role of account ${OTHER_ACCOUNT}`);
+    expect(() => Testing.synth(build(OTHER_ACCOUNT), true)).not.toThrow();
+  });
+});
