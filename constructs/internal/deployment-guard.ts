@@ -18,7 +18,7 @@ import { DeploymentDocument, DeploymentViolation, StackDocument, TerraformJson }
 import { TYPES_READ, checkDeployment } from './deployment-checks';
 import { reservationsOf } from './deployment-checks/concurrency';
 import { DocumentIndex, ResourceEntry, soleInterpolation, whereOf } from './deployment-checks/model';
-import { GOVERNED_NAMES, UNIQUE_SUFFIX_LENGTH, stackNames } from './deployment-checks/names';
+import { GOVERNED_NAMES, NAME_UNIQUE_RULE, UNIQUE_SUFFIX_LENGTH, sharedNameCondition, sharedNames, stackNames } from './deployment-checks/names';
 import { namePreconditionsCover } from './deployment-checks/names';
 import { LOG_DELIVERY_ROLE_RULE, ROLE_ACCOUNT_RULE, rolePlanChecks } from './deployment-checks/state-machine-roles';
 import { hclExpressionOf, parseTemplate } from './deployment-checks/template';
@@ -302,6 +302,27 @@ class DeploymentChecks extends Construct implements IAspect {
           }))
         : [];
       setGuardPreconditions(this.stack, entry.address, `name:${attribute}`, preconditions, entry.config);
+    }
+    for (const shared of sharedNames(index, this.stack.node.path)) {
+      const { entry, attribute, raw, kind } = shared.use;
+      const shown = hclExpressionOf(parseTemplate(raw) ?? [{ expression: raw }]);
+      setGuardPreconditions(
+        this.stack,
+        entry.address,
+        `name-unique:${attribute}`,
+        [
+          {
+            condition: sharedNameCondition(shared),
+            errorMessage:
+              `${templateLiteral(`${MESSAGE_PREFIX}'${whereOf(entry)}': [${NAME_UNIQUE_RULE}] its count or for_each (${shared.multiplicity}) makes `)}` +
+              `\${${shared.multiplicity}}` +
+              templateLiteral(` instances of this ${kind.resource}, each with the ${attribute} "`) +
+              `\${${shown}}` +
+              templateLiteral('", and they must differ. Fix: put count.index or each.key into the name, or make at most one instance.'),
+          },
+        ],
+        entry.config,
+      );
     }
   }
 

@@ -280,8 +280,9 @@ function collisionsOf(uses: readonly NameUse[]): DeploymentViolation[] {
     const seen = byKey.get(bucket) ?? [];
     for (const earlier of seen) {
       const sameResource = earlier.use.entry === c.use.entry;
-      // An expression other than the account and region has one value within a stack only; per instance it may differ.
-      if (c.otherDeployTime && (earlier.use.entry.stack !== c.use.entry.stack || sameResource)) continue;
+      // An expression other than the account and region has one value within a stack only; per instance it
+      // may differ when it reads count.index or each.* (var.names[count.index]), and is the same when it does not.
+      if (c.otherDeployTime && (earlier.use.entry.stack !== c.use.entry.stack || (sameResource && PER_INSTANCE.test(c.use.raw)))) continue;
       if (sameResource || sharesNamespace(c, earlier)) report(c, earlier);
     }
     byKey.set(bucket, [...seen, c]);
@@ -300,6 +301,73 @@ function collisionsOf(uses: readonly NameUse[]): DeploymentViolation[] {
   return violations;
 }
 
+// ---------------------------------------------------------------------------
+// One name for every instance of a deploy-time count or for_each
+// ---------------------------------------------------------------------------
+
+/** What makes a name differ between the instances of one resource. */
+const PER_INSTANCE = /\b(?:count\.index|each\.(?:key|value))\b/;
+export const NAME_UNIQUE_RULE = 'name/unique';
+
+/** A name every instance of a resource shares, whose number of instances is known only at deploy time: more than one collide. */
+export interface SharedName {
+  readonly use: NameUse;
+  /** The Terraform expression of the number of instances. */
+  readonly multiplicity: string;
+}
+
+/**
+ * The names of a stack (or of the document) shared by every instance of a deploy-time `count` or
+ * `for_each`: no `count.index` or `each.*` in them. `*_prefix` names are made unique by Terraform.
+ */
+export function sharedNames(index: DocumentIndex, stack?: string): SharedName[] {
+  const seen = new Set<string>();
+  return nameUsesOf(index).flatMap((use) => {
+    const { entry } = use;
+    if (!use.validate || use.prefix || (stack !== undefined && entry.stack !== stack) || !('deployTime' in entry.instances)) return [];
+    if (PER_INSTANCE.test(use.raw)) return [];
+    const key = `${entry.stack}\u0000${entry.address}\u0000${use.attribute}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [{ use, multiplicity: entry.instances.deployTime }];
+  });
+}
+
+/** The plan-time condition that at most one instance shares the name. */
+export function sharedNameCondition(shared: SharedName): string {
+  return `\${(${shared.multiplicity}) <= 1}`;
+}
+
+function sharedNameViolations(index: DocumentIndex): DeploymentViolation[] {
+  return sharedNames(index).flatMap(({ use, multiplicity }) => {
+    const shown = textOf(use.segments);
+    const base = { ...refOf(use.entry), field: use.attribute, value: shown };
+    const fix = 'put count.index or each.key into the name, or drop count/for_each';
+    if (index.document.valuesResolved) {
+      return [
+        {
+          ruleId: NAME_UNIQUE_RULE,
+          ...base,
+          requirement: `differ between the instances of this ${use.kind.resource}, whose count or for_each (${multiplicity}) is known only after apply: each would be named "${shown}"`,
+          fix,
+        },
+      ];
+    }
+    const covered = preconditionsOf(use.entry.config).some((p) => p.message.includes(`[${NAME_UNIQUE_RULE}]`) && p.condition.includes(multiplicity));
+    if (covered) return [];
+    return [
+      {
+        ruleId: 'name/plan-time-check',
+        ...base,
+        requirement:
+          `carry a plan-time precondition ([${NAME_UNIQUE_RULE}]) that its count or for_each (${multiplicity}) makes at most one instance, ` +
+          `since every instance would be named "${shown}"`,
+        fix: `${fix}; or install the deployment checks on its stack (installDeploymentChecks(stack)), which add the precondition`,
+      },
+    ];
+  });
+}
+
 /** Names against their rule tables, and collisions per namespace, over the whole document. */
 export function checkNames(index: DocumentIndex, _options: DeploymentCheckOptions): DeploymentViolation[] {
   const uses = nameUsesOf(index);
@@ -310,7 +378,7 @@ export function checkNames(index: DocumentIndex, _options: DeploymentCheckOption
     seen.add(key);
     return true;
   });
-  return [...ruleViolations, ...collisionsOf(uses)];
+  return [...ruleViolations, ...collisionsOf(uses), ...sharedNameViolations(index)];
 }
 
 export type { ResourceRef };

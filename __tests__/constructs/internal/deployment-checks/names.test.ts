@@ -318,3 +318,57 @@ describe('names in a plan (values resolved)', () => {
     expect(checkDeployment(plan('tapstack-lambda-code'))).toEqual([]);
   });
 });
+
+describe('issue 18 regressions: one name for every instance', () => {
+  type Lifecycle = { lifecycle?: { precondition: { condition: string; error_message: string }[] } };
+  const preconditionsOf = (stack: TerraformStack, type: string, name: string) =>
+    ((JSON.parse(Testing.synth(stack)) as { resource: Record<string, Record<string, Lifecycle>> }).resource[type][name].lifecycle?.precondition ?? []);
+
+  it('checks at plan that a literal name under a deploy-time count makes at most one instance, and leaves a per-instance name alone', () => {
+    const { stack } = rawStack();
+    const n = new TerraformVariable(stack, 'n', { type: 'number' });
+    new LambdaFunction(stack, 'Fixed', { count: n.numberValue, functionName: 'fixed', role: ROLE });
+    new LambdaFunction(stack, 'PerInstance', { count: n.numberValue, functionName: 'fixed-${count.index}', role: ROLE });
+    expect(() => synthValidated(stack)).not.toThrow();
+    const [unique] = preconditionsOf(stack, 'aws_lambda_function', 'Fixed').filter((p) => p.error_message.includes('[name/unique]'));
+    expect(unique.condition).toBe('${(var.n) <= 1}');
+    expect(unique.error_message).toBe(
+      "Deployment check at 'Raw/Fixed': [name/unique] its count or for_each (var.n) makes ${var.n} instances of this Lambda function, each with the function_name \"${\"fixed\"}\", and they must differ. Fix: put count.index or each.key into the name, or make at most one instance.",
+    );
+    expect(preconditionsOf(stack, 'aws_lambda_function', 'PerInstance').filter((p) => p.error_message.includes('[name/unique]'))).toEqual([]);
+  });
+
+  it('does the same for a deploy-time for_each, and for a bucket, a role and a log group', () => {
+    const { stack } = rawStack();
+    const names = new TerraformVariable(stack, 'names', { type: 'set(string)' });
+    const each = TerraformIterator.fromList(names.listValue);
+    new S3Bucket(stack, 'Bucket', { forEach: each, bucket: 'one-bucket' });
+    new IamRole(stack, 'Role', { forEach: each, name: 'one-role', assumeRolePolicy: '{}' });
+    new CloudwatchLogGroup(stack, 'Logs', { forEach: each, name: '/one/group' });
+    expect(() => synthValidated(stack)).not.toThrow();
+    for (const [type, name] of [['aws_s3_bucket', 'Bucket'], ['aws_iam_role', 'Role'], ['aws_cloudwatch_log_group', 'Logs']]) {
+      expect(preconditionsOf(stack, type, name).filter((p) => p.error_message.includes('[name/unique]')).map((p) => p.condition)).toEqual(['${(length(toset(var.names))) <= 1}']);
+    }
+  });
+
+  it('refuses such a name when nothing checks it at plan (a cdk.tf.json without the preconditions), and in a plan whose count is still unknown', () => {
+    const stack = (valuesResolved: boolean): DeploymentDocument => ({
+      valuesResolved,
+      stacks: [{ name: 'S', json: { provider: { aws: [{ region: 'us-east-1' }] }, resource: { aws_sns_topic: { t: { count: '${var.n}', name: 'alerts' } } } } }],
+    });
+    expect(checkDeployment(stack(false)).map((v) => [v.ruleId, v.address, v.value])).toEqual([['name/plan-time-check', 'aws_sns_topic.t', 'alerts']]);
+    expect(checkDeployment(stack(true)).map((v) => [v.ruleId, v.value])).toEqual([['name/unique', 'alerts']]);
+  });
+
+  it('refuses a literal count of 2 whose name holds a deploy-time value but no count.index, and accepts var.names[count.index]', () => {
+    const { stack } = rawStack();
+    const env = new TerraformVariable(stack, 'env', { type: 'string' });
+    new TerraformVariable(stack, 'names', { type: 'list(string)' });
+    const bucket = new S3Bucket(stack, 'Data', { count: 2, bucket: `data-${env.stringValue}` });
+    const message = errorOf(() => synthValidated(stack));
+    expect(message).toContain("aws_s3_bucket.Data at 'Raw/Data' has 1 problem");
+    expect(message).toContain('[name/unique] bucket "data-${var.env}" must differ between the instances of this S3 bucket');
+    bucket.addOverride('bucket', '${var.names[count.index]}');
+    expect(() => synthValidated(stack)).not.toThrow();
+  });
+});
