@@ -88,11 +88,14 @@ export function literalInteger(value: unknown): number | undefined {
   return undefined;
 }
 
-/** The keys and values of a literal `for_each`: a JSON object, a JSON list, or `${toset([...])}` / `${[...]}` of literals. */
-function literalForEach(value: unknown): [string, string | number][] | undefined {
+/**
+ * The keys and values of a literal `for_each`: a JSON object, a JSON list, or `${toset([...])}` / `${[...]}` of literals.
+ * A map's literal keys are its instances whatever its values; a value that is not a literal string or number is left unbound.
+ */
+function literalForEach(value: unknown): [string, string | number | undefined][] | undefined {
   if (isObject(value)) {
-    const entries = Object.entries(value);
-    return entries.every(([, v]) => typeof v === 'string' || typeof v === 'number') ? (entries as [string, string | number][]) : undefined;
+    if (Object.keys(value).some((k) => !isLiteralText(k))) return undefined;
+    return Object.entries(value).map(([k, v]) => [k, (typeof v === 'string' && isLiteralText(v)) || typeof v === 'number' ? v : undefined]);
   }
   let list: unknown = value;
   const expression = soleInterpolation(value);
@@ -121,10 +124,7 @@ export function instancesOf(config: JsonObject): ResourceEntry['instances'] {
     if (entries === undefined) return { deployTime: `length(${soleInterpolation(config.for_each) ?? JSON.stringify(config.for_each)})` };
     return entries.map(([key, value]) => ({
       suffix: `[${JSON.stringify(key)}]`,
-      bindings: new Map<string, string | number>([
-        ['each.key', key],
-        ['each.value', value],
-      ]),
+      bindings: new Map<string, string | number>(value === undefined ? [['each.key', key]] : [['each.key', key], ['each.value', value]]),
     }));
   }
   return [{ suffix: '', bindings: new Map() }];

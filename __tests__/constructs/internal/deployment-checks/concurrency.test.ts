@@ -168,12 +168,19 @@ describe('one account and region, whatever the stacks and aliases', () => {
 });
 
 describe('multiplicity (properties)', () => {
-  type Multiplicity = { kind: 'none' } | { kind: 'count'; n: number } | { kind: 'set'; keys: string[] } | { kind: 'map'; values: Record<string, number> } | { kind: 'var' };
+  type Multiplicity =
+    | { kind: 'none' }
+    | { kind: 'count'; n: number }
+    | { kind: 'set'; keys: string[] }
+    | { kind: 'map'; values: Record<string, number> }
+    | { kind: 'objects'; keys: string[] }
+    | { kind: 'var' };
   const multiplicity: fc.Arbitrary<Multiplicity> = fc.oneof(
     fc.constant({ kind: 'none' as const }),
     fc.record({ kind: fc.constant('count' as const), n: fc.integer({ min: 0, max: 4 }) }),
     fc.record({ kind: fc.constant('set' as const), keys: fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd'), { maxLength: 4 }) }),
     fc.record({ kind: fc.constant('map' as const), values: fc.dictionary(fc.constantFrom('x', 'y', 'z'), fc.integer({ min: 0, max: 400 })) }),
+    fc.record({ kind: fc.constant('objects' as const), keys: fc.uniqueArray(fc.constantFrom('p', 'q', 'r'), { maxLength: 3 }) }),
     fc.constant({ kind: 'var' as const }),
   );
   type FunctionSpec = { multiplicity: Multiplicity; reserved: number | 'each' | 'var' };
@@ -182,7 +189,7 @@ describe('multiplicity (properties)', () => {
   /** A function as cdktf writes it, and what it reserves: a number, 'plan' (left to the plan) or 'refused'. */
   function functionOf({ multiplicity: m, reserved }: FunctionSpec, i: number): { json: Record<string, unknown>; expected: number | 'plan' | 'refused' } {
     // A name of its own per function and instance, so no two collide.
-    const perInstance = m.kind === 'count' || m.kind === 'var' ? '-${count.index}' : m.kind === 'set' || m.kind === 'map' ? '-${each.key}' : '';
+    const perInstance = m.kind === 'count' || m.kind === 'var' ? '-${count.index}' : m.kind === 'none' ? '' : '-${each.key}';
     const json: Record<string, unknown> = { function_name: `f${i}${perInstance}`, role: ROLE, lifecycle: { precondition: [{ condition: '${true}', error_message: '[function/unreserved-concurrency]' }] } };
     let instances: number[] | 'var';
     if (m.kind === 'count') {
@@ -194,6 +201,10 @@ describe('multiplicity (properties)', () => {
     } else if (m.kind === 'map') {
       json.for_each = m.values;
       instances = Object.values(m.values);
+    } else if (m.kind === 'objects') {
+      // A map of objects: its keys are the instances, each.value is no number.
+      json.for_each = Object.fromEntries(m.keys.map((k) => [k, { memory: 128 }]));
+      instances = m.keys.map(() => 0);
     } else if (m.kind === 'var') {
       json.count = '${var.n}';
       instances = 'var';
@@ -240,5 +251,37 @@ describe('multiplicity (properties)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('issue 18 regressions: multiplicity of a reserving function', () => {
+  it('counts the instances of a for_each over a literal map of objects (its keys), and accepts a reservation that fits', () => {
+    const stack = stackIn(Testing.app(), 'S');
+    const fn = new LambdaFunction(stack, 'PerTeam', { functionName: 'fn-${each.key}', role: ROLE, reservedConcurrentExecutions: 451 });
+    fn.addOverride('for_each', { alpha: { memory: 128 }, beta: { memory: 256 } });
+    const message = errorOf(() => Testing.synth(stack, true));
+    expect(message).toContain("aws_lambda_function.PerTeam at 'S/PerTeam' has 1 problem");
+    expect(message).toContain('[function/unreserved-concurrency] reserved_concurrent_executions 902 must leave at least 100');
+    expect(message).toContain('Reserving: S/PerTeam=2 x 451 (902 in total;');
+    expect(message).toContain('Fix: remove reservedConcurrency from functions that do not need it or lower it');
+    fn.addOverride('reserved_concurrent_executions', 450);
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+  });
+
+  it('counts a map whose values are known only at deploy time by its literal keys', () => {
+    const stack = stackIn(Testing.app(), 'S');
+    const size = new TerraformVariable(stack, 'size', { type: 'number' });
+    const fn = new LambdaFunction(stack, 'PerKey', { functionName: 'fn-${each.key}', role: ROLE, reservedConcurrentExecutions: 301 });
+    fn.addOverride('for_each', { a: size.numberValue, b: size.numberValue, c: size.numberValue });
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('Reserving: S/PerKey=3 x 301 (903 in total;');
+  });
+
+  it('counts nothing for count = 0, and a string count as its number', () => {
+    const stack = stackIn(Testing.app(), 'S');
+    const fn = new LambdaFunction(stack, 'Off', { functionName: 'off-${count.index}', role: ROLE, reservedConcurrentExecutions: 5000 });
+    fn.addOverride('count', 0);
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+    fn.addOverride('count', '1');
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('Reserving: S/Off=5000 (5000 in total;');
   });
 });
