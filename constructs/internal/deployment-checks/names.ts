@@ -74,7 +74,9 @@ export function nameUsesOf(index: DocumentIndex): NameUse[] {
     if (!named) continue;
     const [kind, attributes, validate] = named;
     for (const { attribute, prefix = false } of attributes) {
-      const raw = entry.config[attribute];
+      const given = entry.config[attribute];
+      // Terraform turns a number (or a bool) given for a string argument into its text.
+      const raw = typeof given === 'number' || typeof given === 'boolean' ? String(given) : given;
       if (typeof raw !== 'string') continue; // no name: Terraform generates a unique one
       const parsed = parseTemplate(raw) ?? [{ expression: raw }];
       const instances: readonly (Instance | undefined)[] = 'deployTime' in entry.instances ? [undefined] : entry.instances;

@@ -10,6 +10,7 @@ import { App, TerraformIterator, TerraformStack, TerraformVariable, Testing } fr
 import { ConsistentTable, EncryptedTopic, LeastPrivilegeRole, SafeBucket, UnreservedFunction, installDeploymentChecks } from '../../../../constructs';
 import { checkDeployment } from '../../../../constructs/internal/deployment-checks';
 import { DeploymentDocument } from '../../../../constructs/internal/deployment-document';
+import { GOVERNED_NAMES } from '../../../../constructs/internal/deployment-checks/names';
 import { defineKeySchema } from '../../../../constructs/key-schema';
 import { ECHO_ENTRY, errorOf, newStack } from '../../../helpers/stacks';
 
@@ -370,5 +371,57 @@ describe('issue 18 regressions: one name for every instance', () => {
     expect(message).toContain('[name/unique] bucket "data-${var.env}" must differ between the instances of this S3 bucket');
     bucket.addOverride('bucket', '${var.names[count.index]}');
     expect(() => synthValidated(stack)).not.toThrow();
+  });
+});
+
+describe('issue 18 regressions: names as Terraform reads them', () => {
+  it('reads a name given as a JSON number as its text (table name 12 is too short), and accepts 123', () => {
+    const { stack } = rawStack();
+    const table = new DynamodbTable(stack, 'T', { name: 'abc', hashKey: 'pk', attribute: [{ name: 'pk', type: 'S' }] });
+    table.addOverride('name', 12);
+    const message = errorOf(() => synthValidated(stack));
+    expect(message).toContain("aws_dynamodb_table.T at 'Raw/T' has 1 problem");
+    expect(message).toContain('[table-name/min-length] name "12" must be at least 3 characters long');
+    table.addOverride('name', 123);
+    expect(() => synthValidated(stack)).not.toThrow();
+  });
+
+  it.each([
+    ['a bucket of exactly 63 characters', (s: TerraformStack) => new S3Bucket(s, 'R', { bucket: 'a'.repeat(63) }), 'bucket', 'a'.repeat(64), 'bucket-name/max-length'],
+    ['a bucket_prefix of 37 characters (63 with the suffix)', (s: TerraformStack) => new S3Bucket(s, 'R', { bucketPrefix: 'a'.repeat(37) }), 'bucket_prefix', 'a'.repeat(38), 'bucket-name/max-length'],
+    ['a role of exactly 64 characters', (s: TerraformStack) => new IamRole(s, 'R', { name: 'r'.repeat(64), assumeRolePolicy: '{}' }), 'name', 'r'.repeat(65), 'role-name/max-length'],
+    ['a role name_prefix of 38 characters', (s: TerraformStack) => new IamRole(s, 'R', { namePrefix: 'r'.repeat(38), assumeRolePolicy: '{}' }), 'name_prefix', 'r'.repeat(39), 'role-name/max-length'],
+    ['a lowercase ASCII bucket', (s: TerraformStack) => new S3Bucket(s, 'R', { bucket: 'bucket' }), 'bucket', 'bücket', 'bucket-name/charset'],
+  ] as const)('accepts %s and refuses one character past it', (_case, make, attribute, bad, ruleId) => {
+    const { stack } = rawStack();
+    const resource = make(stack);
+    expect(() => synthValidated(stack)).not.toThrow();
+    resource.addOverride(attribute, bad);
+    const message = errorOf(() => synthValidated(stack));
+    expect(message).toContain(`[${ruleId}] ${attribute} "${bad}"`);
+    expect(message).toContain("at 'Raw/R'");
+    expect(message).toContain('Fix: ');
+  });
+
+  it.each([
+    ['aws_s3_bucket', 'bucket', (s: TerraformStack, name: string) => new S3Bucket(s, 'R', { bucket: name })],
+    ['aws_s3_bucket', 'bucket_prefix', (s: TerraformStack, name: string) => new S3Bucket(s, 'R', { bucketPrefix: name })],
+    ['aws_lambda_function', 'function_name', (s: TerraformStack, name: string) => new LambdaFunction(s, 'R', { functionName: name, role: ROLE })],
+    ['aws_iam_role', 'name', (s: TerraformStack, name: string) => new IamRole(s, 'R', { name, assumeRolePolicy: '{}' })],
+    ['aws_dynamodb_table', 'name', (s: TerraformStack, name: string) => new DynamodbTable(s, 'R', { name, hashKey: 'pk', attribute: [{ name: 'pk', type: 'S' }] })],
+    ['aws_sfn_state_machine', 'name', (s: TerraformStack, name: string) => new SfnStateMachine(s, 'R', { name, roleArn: ROLE, definition: '{}' })],
+    ['aws_cloudwatch_log_group', 'name', (s: TerraformStack, name: string) => new CloudwatchLogGroup(s, 'R', { name })],
+    ['aws_sns_topic', 'name', (s: TerraformStack, name: string) => new SnsTopic(s, 'R', { name })],
+  ] as const)('gives a deploy-time %s %s one plan-time precondition per rule of its table', (type, attribute, make) => {
+    const { stack } = rawStack();
+    const suffix = new TerraformVariable(stack, 'suffix', { type: 'string' });
+    make(stack, `n-${suffix.stringValue}`);
+    expect(() => synthValidated(stack)).not.toThrow();
+    const kind = [...GOVERNED_NAMES.values()].find((g) => g.kind.terraformType === type)!.kind;
+    const json = JSON.parse(Testing.synth(stack)) as { resource: Record<string, { R: { lifecycle: { precondition: { condition: string; error_message: string }[] } } }> };
+    const preconditions = json.resource[type].R.lifecycle.precondition;
+    expect(preconditions.map((p) => /\[([^\]]+)\]/.exec(p.error_message)?.[1])).toEqual(kind.rules.map((r) => r.id));
+    expect(preconditions.every((p) => p.condition.includes('var.suffix') && p.error_message.startsWith(`Deployment check at 'Raw/R': [`))).toBe(true);
+    expect(preconditions[0].error_message).toContain(`the resolved ${attribute} "`);
   });
 });
