@@ -57,6 +57,27 @@ describe('where the deployment check runs', () => {
     expect(json.resource.aws_s3_bucket.Deploy.lifecycle?.precondition.length).toBeGreaterThan(0);
   });
 
+  it('issue 18: gives a stack created after the guard constructs its part in Testing.synth(stack, true) once another stack was synthesized, or installDeploymentChecks(app) was called again', () => {
+    const build = () => {
+      const app = Testing.app();
+      const first = stackIn(app, 'First');
+      new SafeBucket(first, 'Data');
+      const later = stackIn(app, 'Later');
+      new S3Bucket(later, 'Plain', { bucket: 'Bad_Name' });
+      return { app, first, later };
+    };
+    const afterOther = build();
+    Testing.synth(afterOther.first, true);
+    expect(errorOf(() => Testing.synth(afterOther.later, true))).toContain("[Later] aws_s3_bucket.Plain at 'Later/Plain' has 1 problem:\n  - [bucket-name/charset]");
+    const reinstalled = build();
+    installDeploymentChecks(reinstalled.app);
+    expect(errorOf(() => Testing.synth(reinstalled.later, true))).toContain('[bucket-name/charset] bucket "Bad_Name"');
+    const fixed = build();
+    installDeploymentChecks(fixed.app);
+    (fixed.later.node.findChild('Plain') as S3Bucket).bucket = 'good-name';
+    expect(() => Testing.synth(fixed.later, true)).not.toThrow();
+  });
+
   it('reports, in Testing.synth(stack, true), what involves that stack and not the problems of another', () => {
     const app = Testing.app();
     const clean = stackIn(app, 'Clean');
