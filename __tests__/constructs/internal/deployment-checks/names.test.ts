@@ -7,6 +7,7 @@ import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { App, TerraformIterator, TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import fc from 'fast-check';
 import { ConsistentTable, EncryptedTopic, LeastPrivilegeRole, SafeBucket, UnreservedFunction, installDeploymentChecks } from '../../../../constructs';
 import { checkDeployment } from '../../../../constructs/internal/deployment-checks';
 import { DeploymentDocument } from '../../../../constructs/internal/deployment-document';
@@ -423,5 +424,47 @@ describe('issue 18 regressions: names as Terraform reads them', () => {
     expect(preconditions.map((p) => /\[([^\]]+)\]/.exec(p.error_message)?.[1])).toEqual(kind.rules.map((r) => r.id));
     expect(preconditions.every((p) => p.condition.includes('var.suffix') && p.error_message.startsWith(`Deployment check at 'Raw/R': [`))).toBe(true);
     expect(preconditions[0].error_message).toContain(`the resolved ${attribute} "`);
+  });
+});
+
+describe('issue 18 regressions: names and multiplicity (properties)', () => {
+  type Multiplicity = { kind: 'none' } | { kind: 'count'; n: number } | { kind: 'set'; keys: string[] } | { kind: 'objects'; keys: string[] } | { kind: 'var-count' } | { kind: 'var-set' };
+  const multiplicityArb: fc.Arbitrary<Multiplicity> = fc.oneof(
+    fc.constant({ kind: 'none' as const }),
+    fc.record({ kind: fc.constant('count' as const), n: fc.integer({ min: 0, max: 3 }) }),
+    fc.record({ kind: fc.constant('set' as const), keys: fc.uniqueArray(fc.constantFrom('a', 'b', 'c'), { maxLength: 3 }) }),
+    fc.record({ kind: fc.constant('objects' as const), keys: fc.uniqueArray(fc.constantFrom('a', 'b', 'c'), { maxLength: 3 }) }),
+    fc.constant({ kind: 'var-count' as const }),
+    fc.constant({ kind: 'var-set' as const }),
+  );
+  /** How the name is written: per instance (count.index / each.key), one literal, or one deploy-time value shared by all. */
+  const nameArb = fc.constantFrom('per-instance' as const, 'literal' as const, 'shared-deploy-time' as const);
+
+  it('refuses a name shared by more than one literal instance, asks the plan when the number is deploy-time, and accepts per-instance names', () => {
+    fc.assert(
+      fc.property(multiplicityArb, nameArb, fc.constantFrom('aws_sns_topic', 'aws_iam_role', 'aws_s3_bucket'), (m, naming, type) => {
+        const config: Record<string, unknown> = {};
+        let instances: number | 'deploy-time' = 1;
+        if (m.kind === 'count') [config.count, instances] = [m.n, m.n];
+        if (m.kind === 'set') [config.for_each, instances] = [`\${toset(${JSON.stringify(m.keys)})}`, m.keys.length];
+        if (m.kind === 'objects') [config.for_each, instances] = [Object.fromEntries(m.keys.map((k) => [k, { tier: k }])), m.keys.length];
+        if (m.kind === 'var-count') [config.count, instances] = ['${var.n}', 'deploy-time'];
+        if (m.kind === 'var-set') [config.for_each, instances] = ['${var.names}', 'deploy-time'];
+        const index = m.kind === 'count' || m.kind === 'var-count' ? '${count.index}' : '${each.key}';
+        const name = naming === 'per-instance' ? `n-${m.kind === 'none' ? 'one' : index}` : naming === 'literal' ? 'n-one' : 'n-${var.env}';
+        const attribute = type === 'aws_s3_bucket' ? 'bucket' : 'name';
+        // Rule preconditions for deploy-time names are another check's: give them, so only multiplicity speaks.
+        const kind = GOVERNED_NAMES.get(type)!.kind;
+        config[attribute] = name;
+        config.lifecycle = { precondition: kind.rules.map((r) => ({ condition: '${var.n var.names var.env count.index each.key}', error_message: `[${r.id}]` })) };
+        const violations = checkDeployment({ valuesResolved: false, stacks: [{ name: 'S', json: { provider: { aws: [{ region: 'us-east-1' }] }, resource: { [type]: { r: config } } } }] });
+        const shared = naming !== 'per-instance' || m.kind === 'none';
+        const ids = violations.map((v) => v.ruleId);
+        expect(ids.filter((id) => id === 'name/unique').length).toBe(shared && typeof instances === 'number' && instances > 1 ? 1 : 0);
+        expect(ids.filter((id) => id === 'name/plan-time-check').length).toBe(shared && instances === 'deploy-time' ? 1 : 0);
+        expect(ids.filter((id) => id !== 'name/unique' && id !== 'name/plan-time-check')).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
