@@ -2,6 +2,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { App, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { BOOTSTRAP_STACK_ID, ENVIRONMENTS } from '../../config/environments';
 import { buildApp } from '../../main';
@@ -110,8 +111,10 @@ describe('offline terraform plan', () => {
     expect(flat).toContain("but 1000 are reserved. Reserving in an account no provider pins (allowed_account_ids unset) in us-east-1: Broken/Counted=200 x (var.copies), Neighbour/Fn=600 (1000 in total;");
     // an existing role of another account than the one the credentials reach;
     expect(flat).toContain("[state-machine/role-account] role_arn names a role of account 999999999999, which must be the account deployed to (123456789012)");
-    // a deploy-time role ARN naming a role the log-delivery policy is not attached to.
+    // a deploy-time role ARN naming a role the log-delivery policy is not attached to;
     expect(flat).toContain('[state-machine/log-delivery-role] the role the state machine runs as (arn:aws:iam::123456789012:role/not-the-one)');
+    // one literal name for every instance of a deploy-time count (issue 18).
+    expect(flat).toContain("Deployment check at 'Broken/Shared': [name/unique] its count or for_each (var.copies) makes 2 instances of this SNS topic, each with the name \"shared-topic\"");
   });
 });
 
@@ -131,6 +134,7 @@ function addPlanTimeChecks(stack: TerraformStack, suffix: string): void {
   new S3Bucket(stack, 'Raw', { bucket: `raw-${suffix}` });
   const copies = new TerraformVariable(stack, 'copies', { type: 'number', default: 2 });
   new LambdaFunction(stack, 'Counted', { ...code, count: copies.numberValue, functionName: 'counted-${count.index}', reservedConcurrentExecutions: 200 });
+  new SnsTopic(stack, 'Shared', { count: copies.numberValue, name: 'shared-topic' });
   const definition = { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } };
   new LoggedStateMachine(stack, 'Elsewhere', { definition, existingRole: { roleArn: 'arn:aws:iam::999999999999:role/Bare' } });
   const roleArn = new TerraformVariable(stack, 'machine_role_arn', { type: 'string', default: `arn:aws:iam::${FAKE_ACCOUNT_ID}:role/not-the-one` });
