@@ -82,7 +82,7 @@ function validateBundle(code: BundledCode, tables: readonly KeyedTable[]): strin
  * spelling each granted table uses. Pure: the validation above reads the file.
  */
 export function bundleKeySpellingViolations(code: string, tables: readonly KeyedTable[], file = 'the bundle'): Violation[] {
-  const found = misspeltKeyNames(code, tables.map((t) => t.schema), { identifiers: false });
+  const found = misspeltKeyNames(code, tables.map((t) => t.schema), { identifiers: false, skipProvedUnrelated: true });
   const lines = new Map<string, number[]>();
   for (const name of found) lines.set(name.text, [...(lines.get(name.text) ?? []), name.line]);
   return [...lines].map(([spelled, at]) => {

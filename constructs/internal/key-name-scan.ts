@@ -33,6 +33,14 @@ export interface ScanOptions {
    */
   readonly identifiers: boolean;
   /**
+   * Skip the names the parse proves never reach DynamoDB (see
+   * {@link provedUnrelated}): a log line, an error message, an environment
+   * variable's name, the literal input of another AWS service's command. Every
+   * other name counts, since a name built anywhere may end up in a request.
+   * @default false: every name counts
+   */
+  readonly skipProvedUnrelated?: boolean;
+  /**
    * Parses `code` into an ESTree program with `loc` (line numbers).
    * @default acorn, as JavaScript (a script, else a module)
    */
@@ -98,13 +106,17 @@ export function spelledNames(code: string, options: ScanOptions): SpelledName[] 
   const addWords = (text: string, node: SyntaxNode) => {
     for (const word of text.match(STRING_WORDS) ?? []) add(word, node);
   };
-  const addKey = (key: unknown, computed: unknown) => {
-    if (!options.identifiers && computed !== true && isNode(key) && key.type === 'Identifier') add(key.name as string, key);
-  };
   // A loop with its own stack: the walk adds no recursion to the parser's own (deep minified nesting).
-  const pending: SyntaxNode[] = [(options.parse ?? parseScriptOrModule)(code)];
+  const program = (options.parse ?? parseScriptOrModule)(code);
+  const unrelated = options.skipProvedUnrelated ? provedUnrelated(program) : new Set<SyntaxNode>();
+  const addKey = (key: unknown, computed: unknown) => {
+    if (!options.identifiers && computed !== true && isNode(key) && key.type === 'Identifier' && !unrelated.has(key)) add(key.name as string, key);
+  };
+  const pending: SyntaxNode[] = [program];
   for (let node = pending.pop(); node; node = pending.pop()) {
-    if (node.type === 'Literal' && typeof node.value === 'string') addWords(node.value, node);
+    if (unrelated.has(node) && node.type !== 'Property') {
+      // Proved never to reach DynamoDB: its own words do not count (a Property's key is judged by addKey).
+    } else if (node.type === 'Literal' && typeof node.value === 'string') addWords(node.value, node);
     else if (node.type === 'TemplateElement') {
       const value = node.value as { cooked?: string | null; raw: string };
       addWords(value.cooked ?? value.raw, node);
@@ -118,6 +130,108 @@ export function spelledNames(code: string, options: ScanOptions): SpelledName[] 
     }
   }
   return found.sort((a, b) => a.offset - b.offset).map(({ text, line }) => ({ text, line }));
+}
+
+/**
+ * Nodes that only pass literal data along: inside a context proved unrelated
+ * these stay unrelated. Any other node (a call, a member read, a function) may
+ * compute a name that does reach DynamoDB, so it counts again.
+ */
+const INERT_NODES = new Set(['Literal', 'TemplateLiteral', 'TemplateElement', 'ObjectExpression', 'ArrayExpression', 'Property', 'BinaryExpression', 'ObjectPattern']);
+/** The global error constructors: their argument is a message, never an attribute name. */
+const ERROR_CONSTRUCTORS = new Set(['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'AggregateError']);
+/** AWS SDK v3 packages whose commands take DynamoDB attribute names. */
+const DYNAMODB_PACKAGE = /^@aws-sdk\/(?:client-dynamodb|lib-dynamodb|client-dynamodb-streams|util-dynamodb)(?:\/|$)/;
+
+function isIdentifier(node: unknown, name?: string): node is SyntaxNode & { name: string } {
+  return isNode(node) && node.type === 'Identifier' && (name === undefined || node.name === name);
+}
+
+function isStaticMember(node: unknown, object: (o: unknown) => boolean, property?: string): node is SyntaxNode {
+  return isNode(node) && node.type === 'MemberExpression' && node.computed !== true && object(node.object) && isIdentifier(node.property, property);
+}
+
+const isProcessEnv = (node: unknown) => isStaticMember(node, (o) => isIdentifier(o, 'process'), 'env');
+
+/** `require('<name>')`, or a helper wrapping it (esbuild's `__toESM(require('<name>'))`): the module name. */
+function requiredModule(node: unknown): string | undefined {
+  if (!isNode(node) || node.type !== 'CallExpression') return undefined;
+  const [first] = node.arguments as unknown[];
+  if (isIdentifier(node.callee, 'require')) return isNode(first) && first.type === 'Literal' && typeof first.value === 'string' ? first.value : undefined;
+  return requiredModule(first);
+}
+
+/**
+ * The top-level variables bound to another AWS service's SDK package
+ * (`var o = require('@aws-sdk/client-s3')`, as esbuild writes an external
+ * import). A name bound to two modules is left out: it proves nothing.
+ */
+function otherServiceModules(program: SyntaxNode): Set<string> {
+  const bound = new Map<string, string | undefined>();
+  for (const statement of (program.body as SyntaxNode[] | undefined) ?? []) {
+    if (statement.type !== 'VariableDeclaration') continue;
+    for (const declarator of statement.declarations as SyntaxNode[]) {
+      const module = requiredModule(declarator.init);
+      if (!isIdentifier(declarator.id) || module === undefined) continue;
+      const name = declarator.id.name;
+      bound.set(name, bound.has(name) && bound.get(name) !== module ? undefined : module);
+    }
+  }
+  return new Set([...bound].filter(([, module]) => module?.startsWith('@aws-sdk/client-') && !DYNAMODB_PACKAGE.test(module)).map(([name]) => name));
+}
+
+/**
+ * The nodes whose names the parse proves never reach DynamoDB: the arguments
+ * of `console.*` calls and of the global error constructors (a message), the
+ * name read from `process.env` (an environment variable's), and the argument
+ * of `new x.SomethingCommand(...)` where `x` is another AWS service's SDK
+ * package (`Metadata: { PK }` for S3, `Entries: [{ Id }]` for SQS). Only
+ * literal data is proved so: a call, a member read or a variable inside such
+ * an argument counts as anywhere else (`console.log(item.Pk)` reads an item).
+ */
+export function provedUnrelated(program: SyntaxNode): Set<SyntaxNode> {
+  const services = otherServiceModules(program);
+  const unrelated = new Set<SyntaxNode>();
+  const mark = (node: unknown) => {
+    const pending = [node];
+    while (pending.length > 0) {
+      const next = pending.pop();
+      // `+` only joins text; `'PK' in item` reads an item.
+      if (!isNode(next) || !INERT_NODES.has(next.type) || (next.type === 'BinaryExpression' && next.operator !== '+')) continue;
+      unrelated.add(next);
+      if (next.type === 'Property' && next.computed !== true && isNode(next.key)) unrelated.add(next.key);
+      if (next.type === 'Property') pending.push(next.value, ...(next.computed === true ? [next.key] : []));
+      else if (next.type === 'BinaryExpression') pending.push(next.left, next.right);
+      else if (next.type === 'ObjectExpression' || next.type === 'ObjectPattern') pending.push(...(next.properties as unknown[]));
+      else if (next.type === 'ArrayExpression') pending.push(...(next.elements as unknown[]));
+      else if (next.type === 'TemplateLiteral') pending.push(...(next.quasis as unknown[]), ...(next.expressions as unknown[]));
+    }
+  };
+  const pending: SyntaxNode[] = [program];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    const callee = node.callee;
+    if (node.type === 'CallExpression' && isStaticMember(callee, (o) => isIdentifier(o, 'console'))) (node.arguments as unknown[]).forEach(mark);
+    else if ((node.type === 'CallExpression' || node.type === 'NewExpression') && isIdentifier(callee) && ERROR_CONSTRUCTORS.has(callee.name)) {
+      (node.arguments as unknown[]).forEach(mark);
+    } else if (
+      node.type === 'NewExpression' &&
+      isStaticMember(callee, (o) => isIdentifier(o) && services.has(o.name)) &&
+      /Command$/.test((callee.property as { name: string }).name)
+    ) {
+      (node.arguments as unknown[]).forEach(mark);
+    } else if (node.type === 'MemberExpression' && isProcessEnv(node.object)) {
+      if (node.computed !== true) unrelated.add(node.property as SyntaxNode);
+      else mark(node.property);
+    } else if (node.type === 'VariableDeclarator' && isProcessEnv(node.init) && isNode(node.id) && node.id.type === 'ObjectPattern') {
+      for (const property of node.id.properties as SyntaxNode[]) if (property.type === 'Property' && property.computed !== true) unrelated.add(property.key as SyntaxNode);
+    }
+    for (const [field, value] of Object.entries(node)) {
+      if (SKIPPED_FIELDS.has(field)) continue;
+      if (Array.isArray(value)) pending.push(...value.filter(isNode));
+      else if (isNode(value)) pending.push(value);
+    }
+  }
+  return unrelated;
 }
 
 function schemasOf(schemas: TableKeySchema | readonly TableKeySchema[]): readonly TableKeySchema[] {

@@ -17,6 +17,8 @@ const upperSchema = defineKeySchema({ primary: { partitionKey: { name: 'PK', typ
 const lowerSchema = defineKeySchema({ primary: { partitionKey: { name: 'pk', type: 'S' } } });
 /** Raw SDK, `Key: { pk: event.id }`: the seed's way. */
 const SEED_ENTRY = join(__dirname, '..', '..', 'fixtures', 'sdk-handler.ts');
+/** Raw SDK keyed `pk`, plus `PK` in a log line, an error message, an environment variable and S3 metadata. */
+const UNRELATED_ENTRY = join(__dirname, '..', '..', 'fixtures', 'unrelated-names-handler.ts');
 /** The table client with a `PK`/`SK` schema: `PK` and `SK` spelled exactly, plus words that merely contain them. */
 const CLIENT_ENTRY = join(__dirname, '..', '..', 'fixtures', 'table-client-handler.ts');
 
@@ -54,6 +56,18 @@ describe('the bundle check at synth', () => {
     const refused = app(CLIENT_ENTRY);
     refused.lower.grant(refused.fn, 'dynamodb:GetItem');
     expect(errorOf(refused.synth)).toContain('"PK" must be spelled as the key schema of the table it is granted spells it: "pk" (ConsistentTable \'TapStack/Events\')');
+  });
+
+  it('accepts look-alikes the parse proves never reach DynamoDB (log, error message, environment variable, S3 metadata), and still refuses the key', () => {
+    const accepted = app(UNRELATED_ENTRY);
+    accepted.lower.grantReadData(accepted.fn);
+    expect(accepted.synth).not.toThrow();
+
+    const refused = app(UNRELATED_ENTRY);
+    refused.upper.grantReadData(refused.fn);
+    const message = errorOf(refused.synth);
+    expect(message).toContain("UnreservedFunction at 'TapStack/Reader' has 1 problem:");
+    expect(message).toContain('key name in the deployed code "pk" must be spelled as the key schema of the table it is granted spells it: "PK"');
   });
 
   it("checks a grant to the function's own role as a grant to the function", () => {

@@ -79,6 +79,40 @@ describe('misspeltKeyNames', () => {
   });
 });
 
+describe('skipProvedUnrelated (the bundle check: names the parse proves never reach DynamoDB)', () => {
+  const skipping = { identifiers: false, skipProvedUnrelated: true } as const;
+  const s3 = 'var o=require("@aws-sdk/client-s3"),q=h(require("@aws-sdk/client-sqs")),d=require("@aws-sdk/lib-dynamodb");';
+
+  it('skips log lines, error messages, environment variable names and the literal input of another service\'s command', () => {
+    const code = [
+      s3,
+      'console.log("PK not found for", id); console.error(`SK ${id} missing` + " (Pk)"); console.warn({ Pk: 1 });',
+      'if (!id) throw new Error("PK is required"); reject(TypeError("bad Sk"));',
+      'a = process.env.Pk + process.env["Sk"]; const { PK_ID, Pk } = process.env;',
+      'new o.PutObjectCommand({ Bucket: "b", Key: "x", Metadata: { PK: id, tags: ["Sk"] } });',
+      'new q.SendMessageBatchCommand({ Entries: [{ Id: "1", MessageBody: "Pk" }] });',
+    ].join('\n');
+    expect(misspeltKeyNames(code, lower, skipping)).toEqual([]);
+    // Without the option (the repository's own source scan) every one counts.
+    expect(texts(misspeltKeyNames(code, lower, inBundle))).toEqual(['PK', 'SK', 'Pk', 'Pk', 'PK', 'Sk', 'Pk', 'Sk', 'Pk', 'PK', 'Sk', 'Pk']);
+  });
+
+  it('still counts what may reach DynamoDB inside those places: member reads, calls, `in`, computed keys, and DynamoDB commands', () => {
+    const code = [
+      s3,
+      'console.log(item.Pk, "Sk" in item, f({ PK: 1 })); throw new Error(`missing ${row.SK}`);',
+      'new o.PutObjectCommand(input, { [row.Pk]: 1 }); x = env.Pk; new d.GetCommand({ TableName: "t", Key: { PK: id } });',
+      'new p.PutObjectCommand({ Key: { PK: id } }); new o.Other({ Pk: 1 });',
+    ].join('\n');
+    expect(texts(misspeltKeyNames(code, lower, skipping))).toEqual(['Pk', 'Sk', 'PK', 'SK', 'Pk', 'Pk', 'PK', 'PK', 'Pk']);
+  });
+
+  it('proves nothing with a name bound to two modules', () => {
+    const code = 'var o=require("@aws-sdk/client-s3"),o=require("@aws-sdk/lib-dynamodb"); new o.PutCommand({ Item: { PK: 1 } });';
+    expect(texts(misspeltKeyNames(code, lower, skipping))).toEqual(['PK']);
+  });
+});
+
 describe('mayHoldMisspelling (the shortcut before a parse)', () => {
   // Pieces of valid JavaScript spelling key-like names every way the scan decodes them.
   const stringUnit = fc.constantFrom('p', 'P', 'k', 'K', 's', 'S', 'g', 'i', 'I', '_', '-', ' ', '1', 'é', '\u212A', '\u0130', '\u{1D465}', '\\u0050', '\\x4b', '\\u{4B}', '\\113', '\\n', '\\\n', '\\\\', '\\K', '#', ':');
