@@ -5,6 +5,7 @@ import { Grant, IGrantee } from './grant';
 import { ITable, ImportedTable, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS, TableAction, TableImportOptions, grantOnTable } from './table-ref';
 import { ATTRIBUTE_NAME_LENGTH, attributeNameLengthOk, recordKeySchema } from './internal/deployment-checks/tables';
 import { INDEX_NAME_RULES, NAME_KINDS, TABLE_NAME_RULES, deriveNameFor, guardDeployTimeName, validateName } from './internal/name-rules';
+import { registerKeyedTable } from './internal/bundle-key-names';
 import { installDeploymentChecks } from './internal/deployment-guard';
 import { GuardValidationError, Rule, Violation, checkRules, throwIfViolations, violation } from './internal/validation';
 
@@ -252,6 +253,7 @@ export class ConsistentTable<S extends TableKeySchema = TableKeySchema> extends 
     this.table.addOverride('//.guards.keySchema', recordKeySchema(props.schema));
     this.tableName = this.table.name;
     this.tableArn = this.table.arn;
+    registerKeyedTable(this, name);
   }
 
   /**

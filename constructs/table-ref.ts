@@ -2,7 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import { Grant, IGrantee, grantSid } from './grant';
 import { TableKeySchema } from './key-schema';
 import { formatArn } from './internal/arn';
-import { checkKeyNamesOfGrantedCode } from './internal/bundle-key-names';
+import { checkKeyNamesOfGrantedCode, registerKeyedTable } from './internal/bundle-key-names';
 import { refusal, violation } from './internal/validation';
 
 /** Actions the table grant methods hand out; `grant` accepts only these. */
@@ -113,6 +113,7 @@ export class ImportedTable<S extends TableKeySchema = TableKeySchema> extends Co
     this.schema = options.schema;
     this.kmsKeyArn = options.kmsKeyArn;
     this.tableArn = formatArn(this, { service: 'dynamodb', resource: `table/${tableName}` });
+    registerKeyedTable(this, tableName);
   }
 
   public grant(grantee: IGrantee, ...actions: TableAction[]): Grant {

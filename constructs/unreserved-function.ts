@@ -11,6 +11,7 @@ import { Code } from './code';
 import { IFunction, ImportedFunction, allowInvokeOf, grantInvokeOn } from './function-ref';
 import { AddToPrincipalPolicyResult, Grant, IGrantee, PolicyStatement } from './grant';
 import { LeastPrivilegeRole } from './least-privilege-role';
+import { checkKeyNamesOfTablesInPolicy } from './internal/bundle-key-names';
 import { Bundle, bundleEntry } from './internal/bundling';
 import { XRAY_WRITE_ACTIONS } from './internal/iam';
 import { DEFAULT_NODE_RUNTIME, SupportedNodeRuntime, esbuildTargetFor, runtimeProblem, supportedRuntimes } from './internal/lambda-runtimes';
@@ -350,6 +351,8 @@ export class UnreservedFunction extends Construct implements IFunction, IGrantee
     this.code = codeOf(props) as Code;
     const path = this.code.absolutePath as string;
     this.bundle = this.code.kind === 'entry' ? bundleEntry(path, esbuildTargetFor(runtime)) : undefined;
+    // A table named in the role's policy, by a grant or a statement written by hand, has its key names checked in the bundle.
+    checkKeyNamesOfTablesInPolicy(this);
     const code = codeObject(props.codeBucket, this.bundle ?? prebuiltPackage(path));
 
     this.lambda = new LambdaFunction(this, 'Function', {

@@ -1,3 +1,4 @@
+import { Token } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { readFileSync } from 'fs';
 import { join } from 'path';
@@ -27,9 +28,47 @@ export interface KeyedTable {
   readonly schema: TableKeySchema;
 }
 
-/** A construct deployed from a bundle (UnreservedFunction). */
+/** A construct deployed from a bundle (UnreservedFunction), with the role its code runs as. */
 interface BundledCode extends IConstruct {
   readonly bundle: Bundle;
+  readonly role?: { readonly grantedStatements?: readonly { readonly actions: readonly string[]; readonly resources: readonly string[] }[] };
+}
+
+/** A table a policy may name: by its ARN as the app holds it, or by an ARN spelled out with its literal name. */
+interface NamedTable {
+  readonly table: IConstruct & { readonly schema: TableKeySchema };
+  readonly tableArn: string;
+  readonly literalName?: string;
+}
+
+const tablesOfApp = new WeakMap<IConstruct, NamedTable[]>();
+
+/**
+ * Called by each table with a key schema (made or imported): a statement the
+ * user writes on a function's role naming the table's ARN (no grant method)
+ * then has the function's bundle checked as a grant would.
+ */
+export function registerKeyedTable(table: IConstruct & { readonly schema: TableKeySchema; readonly tableArn: string }, name: string): void {
+  const tables = tablesOfApp.get(table.node.root) ?? [];
+  tablesOfApp.set(table.node.root, tables);
+  tables.push({ table, tableArn: table.tableArn, literalName: Token.isUnresolved(name) ? undefined : name });
+}
+
+/** True when `resource` is the table's ARN, or one under it (`<arn>/index/<name>`, `<arn>/stream/...`). */
+function namesTable(resource: string, named: NamedTable): boolean {
+  if (resource === named.tableArn || resource.startsWith(`${named.tableArn}/`)) return true;
+  if (named.literalName === undefined) return false;
+  const arn = /^arn:[^:]+:dynamodb:[^:]*:[^:]*:table\/([^/]+)(?:\/|$)/.exec(resource);
+  return arn?.[1] === named.literalName;
+}
+
+/** The tables of the app that a DynamoDB statement on the code's role names. */
+function tablesNamedByRole(code: BundledCode): KeyedTable[] {
+  const statements = (code.role?.grantedStatements ?? []).filter((s) => s.actions.some((action) => action.startsWith('dynamodb:')));
+  const resources = statements.flatMap((s) => s.resources);
+  return (tablesOfApp.get(code.node.root) ?? [])
+    .filter((named) => resources.some((resource) => namesTable(resource, named)))
+    .map(({ table }) => ({ path: table.node.path, schema: table.schema }));
 }
 
 function isBundledCode(value: unknown): value is BundledCode {
@@ -53,14 +92,33 @@ const tablesGranted = new WeakMap<BundledCode, Map<string, KeyedTable>>();
 export function checkKeyNamesOfGrantedCode(table: IConstruct & { readonly schema: TableKeySchema }, grantee: unknown): void {
   const code = bundledCodeOf(grantee);
   if (!code) return;
+  tablesCheckedFor(code).set(table.node.path, { path: table.node.path, schema: table.schema });
+}
+
+/**
+ * Called by each function built from a bundle: on the final tree, its bundle is
+ * checked against every table a DynamoDB statement on its role names, granted
+ * or written by hand (`addToPrincipalPolicy` with `table.tableArn`).
+ */
+export function checkKeyNamesOfTablesInPolicy(code: IConstruct): void {
+  if (isBundledCode(code)) tablesCheckedFor(code);
+}
+
+function tablesCheckedFor(code: BundledCode): Map<string, KeyedTable> {
   let tables = tablesGranted.get(code);
   if (!tables) {
     const granted = new Map<string, KeyedTable>();
     tablesGranted.set(code, granted);
-    code.node.addValidation({ validate: () => validateBundle(code, [...granted.values()]) });
+    code.node.addValidation({
+      validate: () => {
+        const all = new Map(granted);
+        for (const table of tablesNamedByRole(code)) all.set(table.path, table);
+        return all.size > 0 ? validateBundle(code, [...all.values()]) : [];
+      },
+    });
     tables = granted;
   }
-  tables.set(table.node.path, { path: table.node.path, schema: table.schema });
+  return tables;
 }
 
 /** One scan per bundle and set of tables per process: functions built from one entry share a bundle. */

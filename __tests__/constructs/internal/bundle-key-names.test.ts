@@ -76,6 +76,25 @@ describe('the bundle check at synth', () => {
     expect(errorOf(synth)).toContain('[table-keys/bundle-spelling] key name in the deployed code "pk"');
   });
 
+  it("checks a table that a statement written by hand on the function's role names, by the table's ARN or a literal one", () => {
+    const byToken = app(SEED_ENTRY);
+    byToken.fn.addToPrincipalPolicy({ sid: 'ReadOrders', actions: ['dynamodb:GetItem'], resources: [`${byToken.upper.tableArn}/index/byDate`] });
+    expect(errorOf(byToken.synth)).toContain('"pk" must be spelled as the key schema of the table it is granted spells it: "PK" (ConsistentTable \'TapStack/Orders\')');
+
+    const byLiteral = app(SEED_ENTRY);
+    ConsistentTable.fromTableName(byLiteral.stack, 'Legacy', 'legacy-orders', { schema: upperSchema, keyNamePattern: UPPERCASE_KEYS });
+    byLiteral.fn.addToPrincipalPolicy({ sid: 'ReadLegacy', actions: ['dynamodb:Query'], resources: ['arn:aws:dynamodb:us-east-1:123456789012:table/legacy-orders'] });
+    expect(errorOf(byLiteral.synth)).toContain('"PK" (ConsistentTable \'TapStack/Legacy\')');
+  });
+
+  it('accepts a statement written by hand on a table the bundle spells exactly, or on a table of another name', () => {
+    const { stack, fn, lower, synth } = app(SEED_ENTRY);
+    ConsistentTable.fromTableName(stack, 'Legacy', 'legacy-orders', { schema: upperSchema, keyNamePattern: UPPERCASE_KEYS });
+    fn.addToPrincipalPolicy({ sid: 'ReadEvents', actions: ['dynamodb:GetItem'], resources: [lower.tableArn] });
+    fn.addToPrincipalPolicy({ sid: 'ReadOther', actions: ['dynamodb:GetItem'], resources: ['arn:aws:dynamodb:us-east-1:123456789012:table/legacy-orders-v2'] });
+    expect(synth).not.toThrow();
+  });
+
   it('accepts a spelling that one of the tables granted to the function uses exactly', () => {
     const { fn, upper, lower, synth } = app(SEED_ENTRY);
     upper.grantReadData(fn);
