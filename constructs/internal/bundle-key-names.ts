@@ -1,5 +1,6 @@
 import { Token } from 'cdktf';
 import { IConstruct } from 'constructs';
+import { strFromU8, unzipSync } from 'fflate';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { TableKeySchema, confusableForm, keyAttributesOf } from '../key-schema';
@@ -28,9 +29,13 @@ export interface KeyedTable {
   readonly schema: TableKeySchema;
 }
 
-/** A construct deployed from a bundle (UnreservedFunction), with the role its code runs as. */
+/**
+ * A construct deployed from code this app holds (UnreservedFunction): a bundle
+ * built at synth, or a prebuilt zip (`code.kind` 'asset'); with the role its code runs as.
+ */
 interface BundledCode extends IConstruct {
-  readonly bundle: Bundle;
+  readonly bundle?: Bundle;
+  readonly code?: { readonly kind?: string; readonly absolutePath?: string; readonly handler?: string };
   readonly role?: { readonly grantedStatements?: readonly { readonly actions: readonly string[]; readonly resources: readonly string[] }[] };
 }
 
@@ -72,8 +77,34 @@ function tablesNamedByRole(code: BundledCode): KeyedTable[] {
 }
 
 function isBundledCode(value: unknown): value is BundledCode {
-  const bundle = (value as { bundle?: Partial<Bundle> } | undefined)?.bundle;
-  return typeof bundle?.dir === 'string' && typeof bundle.contentHash === 'string' && typeof (value as IConstruct).node?.addValidation === 'function';
+  const { bundle, code } = (value as { bundle?: Partial<Bundle>; code?: BundledCode['code'] } | undefined) ?? {};
+  const built = typeof bundle?.dir === 'string' && typeof bundle.contentHash === 'string';
+  const prebuilt = code?.kind === 'asset' && typeof code.absolutePath === 'string';
+  return (built || prebuilt) && typeof (value as IConstruct).node?.addValidation === 'function';
+}
+
+/**
+ * The deployed JavaScript the scan reads: the bundle's `index.js`, or in a
+ * prebuilt zip the handler's file (`main.handler` is `main.js`, `.mjs` or
+ * `.cjs`). Only that file of a zip: a zip built with a bundler holds the code in
+ * it, and other files (node_modules) are libraries, not the author's requests.
+ */
+function deployedSource(code: BundledCode): { text: string; file: string; cacheKey?: string } | undefined {
+  if (code.bundle) {
+    const file = join(code.bundle.dir, 'index.js');
+    return { text: readFileSync(file, 'utf8'), file, cacheKey: code.bundle.contentHash };
+  }
+  const zipPath = code.code?.absolutePath as string;
+  const module = (code.code?.handler ?? 'index.handler').replace(/\.[^./]*$/, '');
+  const candidates = ['.js', '.mjs', '.cjs'].map((extension) => `${module}${extension}`);
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(readFileSync(zipPath), { filter: (entry) => candidates.includes(entry.name) });
+  } catch {
+    return undefined; // Not a zip: the function's own asset rules refuse it.
+  }
+  const name = candidates.find((candidate) => files[candidate] !== undefined);
+  return name === undefined ? undefined : { text: strFromU8(files[name]), file: `${name} in ${zipPath}` };
 }
 
 /** The bundled code a grant reaches: the function itself, or the function whose own role was granted. */
@@ -125,12 +156,13 @@ function tablesCheckedFor(code: BundledCode): Map<string, KeyedTable> {
 const scanned = new Map<string, Violation[]>();
 
 function validateBundle(code: BundledCode, tables: readonly KeyedTable[]): string[] {
-  const file = join(code.bundle.dir, 'index.js');
-  const key = `${code.bundle.contentHash}\0${JSON.stringify(tables)}`;
-  let violations = scanned.get(key);
+  const source = deployedSource(code);
+  if (!source) return [];
+  const key = source.cacheKey === undefined ? undefined : `${source.cacheKey}\0${JSON.stringify(tables)}`;
+  let violations = key === undefined ? undefined : scanned.get(key);
   if (!violations) {
-    violations = bundleKeySpellingViolations(readFileSync(file, 'utf8'), tables, file);
-    scanned.set(key, violations);
+    violations = bundleKeySpellingViolations(source.text, tables, source.file);
+    if (key !== undefined) scanned.set(key, violations);
   }
   return violations.length > 0 ? [formatViolations(code.constructor.name, code.node.path, violations)] : [];
 }

@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdktf';
+import { strToU8, zipSync } from 'fflate';
+import { Code } from '../../../constructs/code';
 import { ConsistentTable } from '../../../constructs/consistent-table';
 import { bundleKeySpellingViolations } from '../../../constructs/internal/bundle-key-names';
 import { defineKeySchema } from '../../../constructs/key-schema';
@@ -93,6 +97,29 @@ describe('the bundle check at synth', () => {
     fn.addToPrincipalPolicy({ sid: 'ReadEvents', actions: ['dynamodb:GetItem'], resources: [lower.tableArn] });
     fn.addToPrincipalPolicy({ sid: 'ReadOther', actions: ['dynamodb:GetItem'], resources: ['arn:aws:dynamodb:us-east-1:123456789012:table/legacy-orders-v2'] });
     expect(synth).not.toThrow();
+  });
+
+  it("checks a prebuilt zip's handler file (Code.fromAsset), naming the file in the zip; other files of the zip are libraries and are not read", () => {
+    const seedHandler = 'const d=require("@aws-sdk/lib-dynamodb");exports.handler=async e=>c.send(new d.GetCommand({TableName:"t",Key:{pk:e.id}}));';
+    const zip = join(mkdtempSync(join(tmpdir(), 'prebuilt-')), 'seed.zip');
+    writeFileSync(zip, zipSync({ 'main.js': strToU8(seedHandler), 'node_modules/lib/index.js': strToU8('module.exports={Pk:1};') }));
+    const fromAsset = (table: 'upper' | 'lower') => {
+      const built = app(SEED_ENTRY);
+      const fn = new UnreservedFunction(built.stack, 'Prebuilt', { code: Code.fromAsset(zip, { handler: 'main.handler' }), codeBucket: new SafeBucket(built.stack, 'ZipCode') });
+      built[table].grantReadData(fn);
+      return built.synth;
+    };
+    const message = errorOf(fromAsset('upper'));
+    expect(message).toContain("UnreservedFunction at 'TapStack/Prebuilt' has 1 problem:");
+    expect(message).toContain(`"pk" fails or misses (line 1 of main.js in ${zip})`);
+    expect(fromAsset('lower')).not.toThrow();
+  });
+
+  it('has no code to read for an imported function: it is not a grantee, so a table cannot be granted to it', () => {
+    const { stack, upper } = app(SEED_ENTRY);
+    const imported = UnreservedFunction.fromFunctionArn(stack, 'Imported', 'arn:aws:lambda:us-east-1:123456789012:function:legacy');
+    // @ts-expect-error an imported function's role is not in this app
+    expect(() => upper.grantReadData(imported)).toThrow(TypeError);
   });
 
   it('accepts a spelling that one of the tables granted to the function uses exactly', () => {
