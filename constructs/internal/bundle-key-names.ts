@@ -5,7 +5,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { TableKeySchema, confusableForm, keyAttributesOf } from '../key-schema';
 import type { Bundle } from './bundling';
-import { misspeltKeyNames } from './key-name-scan';
+import { misspeltKeyNamesAt } from './key-name-scan';
 import { Violation, formatViolations, violation } from './validation';
 
 /**
@@ -172,16 +172,21 @@ function validateBundle(code: BundledCode, tables: readonly KeyedTable[]): strin
  * spelling each granted table uses. Pure: the validation above reads the file.
  */
 export function bundleKeySpellingViolations(code: string, tables: readonly KeyedTable[], file = 'the bundle'): Violation[] {
-  const found = misspeltKeyNames(code, tables.map((t) => t.schema), { identifiers: false, skipProvedUnrelated: true });
+  const found = misspeltKeyNamesAt(code, tables.map((t) => t.schema), { identifiers: false, skipProvedUnrelated: true });
   const lines = new Map<string, number[]>();
-  for (const name of found) lines.set(name.text, [...(lines.get(name.text) ?? []), name.line]);
+  const firstOffset = new Map<string, number>();
+  for (const name of found) {
+    lines.set(name.text, [...(lines.get(name.text) ?? []), name.line]);
+    if (!firstOffset.has(name.text)) firstOffset.set(name.text, name.offset);
+  }
   return [...lines].map(([spelled, at]) => {
     const spellings = tables.flatMap((table) =>
       [...new Set(keyAttributesOf(table.schema).map((a) => a.name))]
         .filter((name) => confusableForm(name) === confusableForm(spelled))
         .map((name) => `"${name}" (ConsistentTable '${table.path}')`),
     );
-    const where = `line ${[...new Set(at)].join(', ')} of ${file}`;
+    const shown = excerpt(code, firstOffset.get(spelled) as number);
+    const where = `line ${[...new Set(at)].join(', ')} of ${file}${shown === undefined ? '' : `, first at ${shown}`}`;
     return violation(
       BUNDLE_KEY_SPELLING_RULE,
       'key name in the deployed code',
@@ -192,4 +197,15 @@ export function bundleKeySpellingViolations(code: string, tables: readonly Keyed
         'if the table is the one spelled wrong, rename the key in the schema so table and code agree',
     );
   });
+}
+
+/** Characters shown each side of a misspelt name: a minified bundle is one long line, so the line number alone finds nothing. */
+const EXCERPT_CONTEXT = 30;
+
+/** The code around `offset`, on one line and in backquotes (`` `…Key:{pk:e.id}…` ``); undefined when the offset is unknown (-1). */
+export function excerpt(code: string, offset: number): string | undefined {
+  if (offset < 0 || offset >= code.length) return undefined;
+  const from = Math.max(0, offset - EXCERPT_CONTEXT);
+  const to = Math.min(code.length, offset + 2 * EXCERPT_CONTEXT);
+  return `\`${from > 0 ? '…' : ''}${code.slice(from, to).replace(/\s+/g, ' ')}${to < code.length ? '…' : ''}\``;
 }

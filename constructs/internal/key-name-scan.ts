@@ -19,6 +19,11 @@ export interface SpelledName {
   readonly line: number;
 }
 
+/** A spelled name with the offset in the code of the node (string, template or property) it stands in. */
+export interface LocatedName extends SpelledName {
+  readonly offset: number;
+}
+
 /** The part of an ESTree node the scan reads. */
 export interface SyntaxNode {
   readonly type: string;
@@ -101,7 +106,12 @@ function offsetOf(node: SyntaxNode): number {
  * source order.
  */
 export function spelledNames(code: string, options: ScanOptions): SpelledName[] {
-  const found: { text: string; line: number; offset: number }[] = [];
+  return locatedNames(code, options).map(({ text, line }) => ({ text, line }));
+}
+
+/** {@link spelledNames}, each with its node's offset. */
+function locatedNames(code: string, options: ScanOptions): LocatedName[] {
+  const found: LocatedName[] = [];
   const add = (text: string, node: SyntaxNode) => found.push({ text, line: lineOf(node), offset: offsetOf(node) });
   const addWords = (text: string, node: SyntaxNode) => {
     for (const word of text.match(STRING_WORDS) ?? []) add(word, node);
@@ -129,7 +139,7 @@ export function spelledNames(code: string, options: ScanOptions): SpelledName[] 
       else if (isNode(value)) pending.push(value);
     }
   }
-  return found.sort((a, b) => a.offset - b.offset).map(({ text, line }) => ({ text, line }));
+  return found.sort((a, b) => a.offset - b.offset);
 }
 
 /**
@@ -257,11 +267,17 @@ export function keyLookalikes(code: string, schemas: TableKeySchema | readonly T
  * counts, comments included, so the answer errs towards refusing.
  */
 export function misspeltKeyNames(code: string, schemas: TableKeySchema | readonly TableKeySchema[], options: ScanOptions): SpelledName[] {
+  return misspeltKeyNamesAt(code, schemas, options).map(({ text, line }) => ({ text, line }));
+}
+
+/** {@link misspeltKeyNames}, each with the offset of where it stands (for an excerpt of a one-line minified bundle). */
+export function misspeltKeyNamesAt(code: string, schemas: TableKeySchema | readonly TableKeySchema[], options: ScanOptions): LocatedName[] {
   const exact = keyNamesOf(schemas);
   if (!mayHoldMisspelling(code, exact)) return [];
-  let lookalikes: SpelledName[];
+  const forms = new Set([...exact].map(confusableForm));
+  let lookalikes: LocatedName[];
   try {
-    lookalikes = keyLookalikes(code, schemas, options);
+    lookalikes = locatedNames(code, options).filter((name) => forms.has(confusableForm(name.text)));
   } catch (error) {
     if (options.parse) throw error;
     return textLookalikes(code, exact);
@@ -342,15 +358,15 @@ function misspellingTest(exact: ReadonlySet<string>): (word: string) => boolean 
 }
 
 /** The runs `mayHoldMisspelling` looks for, with their lines: what code that cannot be parsed is judged by. */
-function textLookalikes(code: string, exact: ReadonlySet<string>): SpelledName[] {
+function textLookalikes(code: string, exact: ReadonlySet<string>): LocatedName[] {
   const isMisspelling = misspellingTest(exact);
-  const found = new Map<string, SpelledName>();
+  const found = new Map<string, LocatedName>();
   for (const text of textsOf(code)) {
     for (const pattern of [STRING_WORDS, IDENTIFIER_WORDS]) {
       for (const match of text.matchAll(pattern)) {
         if (!isMisspelling(match[0])) continue;
         const line = text.slice(0, match.index).split('\n').length;
-        found.set(`${match[0]}\0${line}`, { text: match[0], line });
+        if (!found.has(`${match[0]}\0${line}`)) found.set(`${match[0]}\0${line}`, { text: match[0], line, offset: text === code ? match.index : -1 });
       }
     }
   }

@@ -42,7 +42,8 @@ describe('the bundle check at synth', () => {
     const message = errorOf(synth);
     expect(message).toContain("UnreservedFunction at 'TapStack/Reader' has 1 problem:");
     expect(message).toContain('[table-keys/bundle-spelling] key name in the deployed code "pk" must be spelled as the key schema of the table it is granted spells it: "PK" (ConsistentTable \'TapStack/Orders\')');
-    expect(message).toMatch(/so every read and write with "pk" fails or misses \(line \d+ of \/.+\/index\.js\)/);
+    // The bundle is minified to one line: the excerpt, not the line number, shows where.
+    expect(message).toMatch(/so every read and write with "pk" fails or misses \(line \d+ of \/.+\/index\.js, first at `…[^`]*Key:\{pk:n\.id\}[^`]*`\)/);
     expect(message).toContain('Fix: build keys with the table client typed from that schema (guarded-serverless-stack/table-client)');
   });
 
@@ -111,7 +112,7 @@ describe('the bundle check at synth', () => {
     };
     const message = errorOf(fromAsset('upper'));
     expect(message).toContain("UnreservedFunction at 'TapStack/Prebuilt' has 1 problem:");
-    expect(message).toContain(`"pk" fails or misses (line 1 of main.js in ${zip})`);
+    expect(message).toContain(`"pk" fails or misses (line 1 of main.js in ${zip}, first at \`…`);
     expect(fromAsset('lower')).not.toThrow();
   });
 
@@ -152,8 +153,9 @@ describe('bundleKeySpellingViolations', () => {
       ['table-keys/bundle-spelling', 'pk'],
     ]);
     expect(violations[0].requirement).toContain(`"GSI1PK" (ConsistentTable 'App/Orders')`);
-    expect(violations[0].requirement).toContain('(line 1 of index.js)');
-    expect(violations[1].requirement).toContain('(line 2 of index.js)');
+    expect(violations[0].requirement).toContain("(line 1 of index.js, first at `…xpressionAttributeNames:{'#g':'gsi1_pk'}}; b={Key:{pk:1}};c={Key:{pk:2}};`)");
+    // The excerpt is the 30 characters before the name and 60 from it, so a minified line shows the request it is in.
+    expect(violations[1].requirement).toContain("(line 2 of index.js, first at `…es:{'#g':'gsi1_pk'}}; b={Key:{pk:1}};c={Key:{pk:2}};`)");
   });
 
   it('names the spelling of each granted table that the name was confused with', () => {
