@@ -78,3 +78,43 @@ function terraform(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv)
     child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** The HCL fixtures of guard-check (__tests__/fixtures/guard-check/<name>/main.tf), each with its committed plan.json. */
+export const GUARD_CHECK_FIXTURES = join(__dirname, '..', 'fixtures', 'guard-check');
+export const FIXTURE_NAMES = ['clean', 'seed-1-bucket-name', 'seed-2-reserved-concurrency', 'seed-3-log-delivery'] as const;
+/** What the fixtures' plans read from AWS: the caller's account, and a Lambda quota of 200 (seed 2's 175 reserved leave 25). */
+export const FIXTURE_AWS = { accountId: '123456789012', lambdaConcurrencyQuota: 200 } as const;
+
+/** The committed plan of a fixture: `terraform show -json` of its offline plan. */
+export function fixturePlanFile(name: string): string {
+  return join(GUARD_CHECK_FIXTURES, name, 'plan.json');
+}
+
+/**
+ * `node --import tsx __tests__/helpers/offline-plan-json.ts`: plans every fixture
+ * offline and writes its plan.json (after editing a fixture's main.tf; the
+ * integration test fails while a committed plan.json and a fresh plan disagree).
+ */
+async function writeFixturePlans(): Promise<void> {
+  const { startAwsAnswers } = await import('./aws-answers');
+  const answers = await startAwsAnswers(FIXTURE_AWS);
+  try {
+    for (const name of FIXTURE_NAMES) {
+      const plan = await planJsonOffline(join(GUARD_CHECK_FIXTURES, name), answers);
+      if (!plan.ok) throw new Error(`${name}: terraform failed\n${plan.output}`);
+      // Indented, without the plan's timestamp: a regenerated file differs only where the plan does.
+      const { timestamp: _timestamp, ...stable } = JSON.parse(plan.json) as Record<string, unknown>;
+      writeFileSync(fixturePlanFile(name), `${JSON.stringify(stable, null, 2)}\n`);
+      console.log(`wrote ${fixturePlanFile(name)}`);
+    }
+  } finally {
+    await answers.close();
+  }
+}
+
+if (require.main === module) {
+  writeFixturePlans().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
