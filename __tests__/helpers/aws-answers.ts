@@ -69,7 +69,7 @@ export async function startAwsAnswers(options: AwsAnswersOptions): Promise<AwsAn
       if (target === 'AWSStepFunctions.ValidateStateMachineDefinition') {
         const { definition } = JSON.parse(body) as { definition: string };
         const errors = validateAsl(JSON.parse(definition), { checkArn: true, checkPaths: true });
-        const diagnostics = errors.map((e) => ({ severity: 'ERROR', code: 'SCHEMA_VALIDATION_FAILED', message: e.message ?? 'invalid', location: e.path ?? '' }));
+        const diagnostics = errors.map((e) => ({ severity: 'ERROR', code: 'SCHEMA_VALIDATION_FAILED', message: e.Message, location: '' }));
         response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
         response.end(JSON.stringify({ result: errors.length === 0 ? 'OK' : 'FAIL', diagnostics, truncated: false }));
         return;

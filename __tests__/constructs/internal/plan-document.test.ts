@@ -1,0 +1,101 @@
+import { readFileSync } from 'fs';
+import { checkDeployment } from '../../../constructs/internal/deployment-checks';
+import { isTerraformPlan, planDocumentOf } from '../../../constructs/internal/plan-document';
+import { FIXTURE_AWS, FIXTURE_NAMES, fixturePlanFile } from '../../helpers/offline-plan-json';
+
+/** The committed plan of a fixture (made offline by the real terraform and hashicorp/aws 5.100.0; the integration test remakes them). */
+const planOf = (name: string) => JSON.parse(readFileSync(fixturePlanFile(name), 'utf8')) as Record<string, unknown>;
+const jsonOf = (name: string) => planDocumentOf(planOf(name), name).stacks[0].json as Record<string, any>;
+
+describe('planDocumentOf on real plans of the HCL fixtures', () => {
+  it.each(FIXTURE_NAMES.map((name) => [name]))('%s is a plan', (name) => {
+    expect(isTerraformPlan(planOf(name))).toBe(true);
+  });
+
+  it('gives each fixture the verdict of its seed failure, and the fixed one none', () => {
+    const verdicts = Object.fromEntries(FIXTURE_NAMES.map((name) => [name, checkDeployment(planDocumentOf(planOf(name), name)).map((v) => `${v.ruleId} ${v.address}`)]));
+    expect(verdicts).toEqual({
+      clean: [],
+      'seed-1-bucket-name': ['bucket-name/charset aws_s3_bucket.lambda_code'],
+      'seed-2-reserved-concurrency': ['function/unreserved-concurrency aws_lambda_function.fn["notification"]'],
+      'seed-3-log-delivery': ['state-machine/log-delivery-permissions aws_sfn_state_machine.workflow'],
+    });
+  });
+
+  it('writes the values the plan resolved: a variable in a name, for_each instances, the quota read from Service Quotas', () => {
+    expect(jsonOf('seed-1-bucket-name').resource.aws_s3_bucket).toEqual({ lambda_code: expect.objectContaining({ bucket: 'TapStack-lambda-code' }) });
+    const seed2 = jsonOf('seed-2-reserved-concurrency');
+    const reserved = Object.fromEntries(Object.entries(seed2.resource.aws_lambda_function as Record<string, any>).map(([key, fn]) => [key, fn.reserved_concurrent_executions]));
+    expect(reserved).toEqual({ 'fn["notification"]': 25, 'fn["processing"]': 100, 'fn["validation"]': 50 });
+    expect(seed2.data.aws_servicequotas_service_quota.lambda_concurrency).toMatchObject({ service_code: 'lambda', quota_code: 'L-B99A9384', value: FIXTURE_AWS.lambdaConcurrencyQuota });
+    // No count or for_each is left: each instance is its own entry.
+    expect(Object.values(seed2.resource.aws_lambda_function as Record<string, any>).every((fn) => fn.for_each === undefined)).toBe(true);
+    expect(jsonOf('clean').data.aws_caller_identity.current.account_id).toBe(FIXTURE_AWS.accountId);
+    expect(jsonOf('clean').provider).toEqual({ aws: [expect.objectContaining({ region: 'us-east-1' })] });
+  });
+
+  it('writes a value known only after apply as its first reference, and leaves out attributes only the provider sets', () => {
+    const clean = jsonOf('clean');
+    expect(clean.resource.aws_sfn_state_machine.workflow.role_arn).toBe('${aws_iam_role.workflow.arn}');
+    expect(clean.resource.aws_iam_role_policy.workflow.role).toBe('${aws_iam_role.workflow.id}');
+    expect(clean.resource.aws_sfn_state_machine.workflow.arn).toBeUndefined();
+    // A policy document read at apply (it names the function's ARN): its statements as planned, the unknown resource a reference.
+    const document = clean.data.aws_iam_policy_document.workflow;
+    expect(clean.resource.aws_iam_role_policy.workflow.policy).toBe('${data.aws_iam_policy_document.workflow.json}');
+    expect(document.json).toBeUndefined();
+    expect(document.statement[0]).toMatchObject({ actions: ['lambda:InvokeFunction'], resources: ['${aws_lambda_function.processing.arn}'] });
+    expect(document.statement[1].resources).toEqual(['*']);
+  });
+});
+
+describe('planDocumentOf on the parts of a plan the fixtures do not have', () => {
+  const plan = {
+    format_version: '1.2',
+    planned_values: { root_module: {} },
+    configuration: {
+      provider_config: {
+        aws: { name: 'aws', expressions: { region: { references: ['var.region'] }, allowed_account_ids: { constant_value: ['111111111111'] } } },
+        'aws.west': { name: 'aws', alias: 'west', expressions: { region: { constant_value: 'us-west-2' } } },
+      },
+      root_module: {
+        resources: [{ address: 'aws_s3_bucket.west', provider_config_key: 'aws.west', expressions: { bucket: { constant_value: 'west-data' } } }],
+        module_calls: {
+          app: { module: { resources: [{ address: 'aws_s3_bucket.data', provider_config_key: 'aws', expressions: { bucket: { references: ['var.prefix'] } } }] } },
+        },
+      },
+    },
+    prior_state: { values: { root_module: { resources: [{ mode: 'data', type: 'aws_caller_identity', name: 'me', values: { account_id: '111111111111' } }] } } },
+    resource_changes: [
+      { address: 'aws_s3_bucket.west', mode: 'managed', type: 'aws_s3_bucket', name: 'west', change: { actions: ['create'], after: { bucket: 'west-data', tags: null }, after_unknown: { arn: true } } },
+      { address: 'aws_s3_bucket.gone', mode: 'managed', type: 'aws_s3_bucket', name: 'gone', change: { actions: ['delete'], after: null, after_unknown: {} } },
+      {
+        address: 'module.app[0].aws_s3_bucket.data',
+        module_address: 'module.app[0]',
+        mode: 'managed',
+        type: 'aws_s3_bucket',
+        name: 'data',
+        change: { actions: ['create'], after: {}, after_unknown: { bucket: true, arn: true } },
+      },
+    ],
+  };
+
+  it('makes a stack of each module instance, with the root providers and caller identity, and leaves out what is only destroyed', () => {
+    const document = planDocumentOf(plan, 'plan');
+    expect(document.valuesResolved).toBe(true);
+    expect(document.stacks.map((s) => s.name)).toEqual(['plan', 'plan/module.app[0]']);
+    const [root, module] = document.stacks.map((s) => s.json as Record<string, any>);
+    expect(root.provider.aws).toEqual([{ region: '${var.region}', allowed_account_ids: ['111111111111'] }, { alias: 'west', region: 'us-west-2' }]);
+    expect(root.resource.aws_s3_bucket).toEqual({ west: { bucket: 'west-data', provider: 'aws.west' } });
+    expect(module.provider).toEqual(root.provider);
+    expect(module.data.aws_caller_identity).toEqual(root.data.aws_caller_identity);
+    // A name known only after apply: refused in a plan, as no precondition is left to check it.
+    expect(module.resource.aws_s3_bucket.data).toEqual({ bucket: '${var.prefix}' });
+    expect(checkDeployment(document).map((v) => [v.stack, v.ruleId])).toEqual([['plan/module.app[0]', 'name/known-after-apply']]);
+  });
+
+  it('is not fooled by a state or a configuration', () => {
+    expect(isTerraformPlan({ format_version: '1.0', values: { root_module: {} } })).toBe(false);
+    expect(isTerraformPlan({ resource: {} })).toBe(false);
+    expect(isTerraformPlan(plan)).toBe(true);
+  });
+});
