@@ -62,6 +62,16 @@ export const RUN_ELSEWHERE: readonly { readonly command: string; readonly by: st
   { command: 'TAPSTACK_BACKEND=local npm run export:hcl -- --out hcl-local', by: '__tests__/integration/export-hcl.test.ts', why: 'one of the export steps' },
   { command: 'cd hcl-local/stacks/tapstack-dev', by: '__tests__/integration/export-hcl.test.ts', why: 'one of the export steps' },
   { command: 'terraform init -backend-config=backend.hcl', by: '__tests__/integration/export-hcl.test.ts', why: 'one of the export steps' },
+  {
+    command: 'npx guard-check __tests__/fixtures/guard-check/seed-1-bucket-name/plan.json',
+    by: '__tests__/integration/guard-check.test.ts',
+    why: 'exits 1 (a violation), where the README test expects 0',
+  },
+  {
+    command: 'npx guard-check __tests__/fixtures/guard-check/seed-3-log-delivery/plan.json --json',
+    by: '__tests__/integration/guard-check.test.ts',
+    why: 'exits 1 (a violation), where the README test expects 0',
+  },
 ];
 
 /** README.md and every Markdown file under docs/. */

@@ -10,7 +10,8 @@ import { AwsAnswers } from './aws-answers';
  * configuration, offline: the real hashicorp/aws provider from the plugin
  * mirror, fake credentials and the `skip_*` flags in an override file (the
  * configuration's own provider block stays as written), and the few AWS calls
- * a plan makes answered on loopback ({@link AwsAnswers}). What guard-check reads.
+ * a plan makes answered on loopback ({@link AwsAnswers}), the account id
+ * included, so a provider's `allowed_account_ids` is checked. What guard-check reads.
  */
 
 /** The provider settings a plan needs offline, merged into the configuration's `provider "aws"` block. */
@@ -22,7 +23,6 @@ export function offlineProviderOverride(endpoint: string): string {
     '  skip_credentials_validation = true',
     '  skip_metadata_api_check     = true',
     '  skip_region_validation      = true',
-    '  skip_requesting_account_id  = true',
     '  endpoints {',
     `    sts           = ${JSON.stringify(endpoint)}`,
     `    servicequotas = ${JSON.stringify(endpoint)}`,

@@ -62,11 +62,16 @@ describe(`the ${PACKAGE.name} package`, () => {
       if (entry === PACKAGE.name || entry.startsWith('.')) continue;
       symlinkSync(join(REPO, 'node_modules', entry), join(consumer, 'node_modules', entry));
     }
+    // The package's commands, linked into node_modules/.bin from its "bin" as npm install links them.
+    mkdirSync(join(consumer, 'node_modules', '.bin'));
+    for (const [command, file] of Object.entries(PACKAGE.bin as Record<string, string>)) {
+      symlinkSync(join('..', PACKAGE.name, file), join(consumer, 'node_modules', '.bin', command));
+    }
     // A type error in the consumer fails here, with tsc's message.
     compiledFiles = mustRun(BIN('tsc'), ['-p', 'tsconfig.json', '--listFiles'], consumer);
   });
 
-  it('ships the built library, its declarations, README and CHANGELOG, and nothing else', () => {
+  it('ships the built library, its declarations, the guard-check command, README and CHANGELOG, and nothing else', () => {
     expect(packedFiles).toEqual(
       expect.arrayContaining([
         'package.json',
@@ -78,9 +83,34 @@ describe(`the ${PACKAGE.name} package`, () => {
         'dist/table-client/index.d.ts',
         'dist/eslint/index.cjs',
         'dist/eslint/index.d.cts',
+        'dist/cli/guard-check.js',
+        'bin/guard-check.cjs',
       ]),
     );
-    expect(packedFiles.filter((file) => !/^(package\.json|README\.md|CHANGELOG\.md|dist\/.+\.(c?js|d\.c?ts))$/.test(file))).toEqual([]);
+    expect(packedFiles.filter((file) => !/^(package\.json|README\.md|CHANGELOG\.md|bin\/guard-check\.cjs|dist\/.+\.(c?js|d\.c?ts))$/.test(file))).toEqual([]);
+  });
+
+  describe('the guard-check command', () => {
+    // What a team that writes HCL runs on its plan: a committed offline plan of the seed-1 fixture, as plan.json.
+    const guardCheck = (args: string) => {
+      cpSync(join(REPO, '__tests__', 'fixtures', 'guard-check', 'seed-1-bucket-name', 'plan.json'), join(consumer, 'plan.json'));
+      const result = spawnSync('bash', ['-c', `npx --no-install guard-check ${args}`], { cwd: consumer, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+
+    it('runs from the tarball with npx, on the built dist/ (no TypeScript source ships): a violation exits 1, naming rule, address and fix', () => {
+      const result = guardCheck('plan.json');
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 1, stderr: '' });
+      expect(result.stdout).toMatch(/^\[bucket-name\/charset\] plan\/aws_s3_bucket\.lambda_code: bucket "TapStack-lambda-code" must .* Fix: /m);
+      expect(packedFiles.filter((file) => file.startsWith('constructs/'))).toEqual([]);
+    });
+
+    it('exits 2 with one line on input it cannot read', () => {
+      writeFileSync(join(consumer, 'not-a-plan.json'), '[]');
+      const result = guardCheck('not-a-plan.json');
+      expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 2, stdout: '' });
+      expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^guard-check: not-a-plan\.json: neither the JSON of terraform show -json/)]);
+    });
   });
 
   it('declares cdktf, constructs and the AWS provider as peers, so a consumer never holds two copies of cdktf', () => {
