@@ -1,5 +1,5 @@
 import { spawn } from 'child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { mirrorCliConfig } from '../../local/terraform-mirror';
@@ -52,6 +52,14 @@ export async function planJsonOffline(configDir: string, answers: AwsAnswers, in
   writeFileSync(join(dir, 'offline_override.tf'), offlineProviderOverride(answers.endpoint));
   writeFileSync(join(dir, 'offline.tfrc'), mirrorCliConfig());
   const env = { ...process.env, TF_CLI_CONFIG_FILE: join(dir, 'offline.tfrc'), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
+  try {
+    return await initPlanShow(dir, env, initArgs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function initPlanShow(dir: string, env: NodeJS.ProcessEnv, initArgs: readonly string[]): Promise<PlanJsonResult> {
   let output = '';
   const steps = [
     ['init', ...initArgs, '-input=false', '-no-color'],
@@ -102,8 +110,14 @@ async function writeFixturePlans(): Promise<void> {
     for (const name of FIXTURE_NAMES) {
       const plan = await planJsonOffline(join(GUARD_CHECK_FIXTURES, name), answers);
       if (!plan.ok) throw new Error(`${name}: terraform failed\n${plan.output}`);
-      // Indented, without the plan's timestamp: a regenerated file differs only where the plan does.
-      const { timestamp: _timestamp, ...stable } = JSON.parse(plan.json) as Record<string, unknown>;
+      // Indented, without the plan's timestamp or the endpoint's port, attributes sorted: a regenerated file differs only where the plan does.
+      // The loopback endpoint's port changes every run; the checks never read the provider's endpoints.
+      const portFree = plan.json.split(answers.endpoint).join('http://127.0.0.1:0');
+      const { timestamp: _timestamp, ...stable } = JSON.parse(portFree) as Record<string, unknown>;
+      // Terraform lists relevant_attributes in no fixed order.
+      if (Array.isArray(stable.relevant_attributes)) {
+        stable.relevant_attributes = [...stable.relevant_attributes].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      }
       writeFileSync(fixturePlanFile(name), `${JSON.stringify(stable, null, 2)}\n`);
       console.log(`wrote ${fixturePlanFile(name)}`);
     }
