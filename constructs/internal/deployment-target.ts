@@ -84,9 +84,10 @@ export function targetOfProvider(key: string, config: JsonObject | undefined): D
     Array.isArray(allowed) && allowed.length > 0 && allowed.every((id) => isLiteralText(id) && ACCOUNT_ID.test(id))
       ? [...new Set(allowed as string[])].sort()
       : undefined;
-  const assumed = blocksOf(config.assume_role)
-    .map((block) => accountOfRoleArn(block.role_arn))
-    .find((account) => account !== undefined);
+  // Several assume_role blocks are a chain (hashicorp/aws 5.100.0 assumes them in order): it deploys as the last role, so
+  // its account, and only a literal one, pins the target; an earlier hop's account says nothing.
+  const chain = blocksOf(config.assume_role).filter((block) => block.role_arn !== undefined && block.role_arn !== null && block.role_arn !== '');
+  const assumed = chain.length > 0 ? accountOfRoleArn(chain[chain.length - 1].role_arn) : undefined;
   let accounts: readonly string[] | Unknown = UNKNOWN;
   if (allowedAccounts && assumed) {
     // Terraform refuses credentials outside allowed_account_ids: only the overlap can deploy.

@@ -1,4 +1,8 @@
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { TerraformStack, Testing } from 'cdktf';
 import fc from 'fast-check';
+import { installDeploymentChecks } from 'guarded-serverless-stack';
 import {
   DeploymentTarget,
   UNKNOWN,
@@ -37,6 +41,37 @@ describe('targetOfProvider', () => {
     const arn = `arn:aws:iam::${ACCOUNT_B}:role/deployer`;
     expect(targetOfProvider('aws', { allowed_account_ids: [ACCOUNT_A, ACCOUNT_B], assume_role: [{ role_arn: arn }] }).accounts).toEqual([ACCOUNT_B]);
     expect(targetOfProvider('aws', { allowed_account_ids: [ACCOUNT_A], assume_role: [{ role_arn: arn }] }).accounts).toEqual([]);
+  });
+
+  it('reads a chain of assume_role blocks as the last role, the one the provider deploys as', () => {
+    const hop = `arn:aws:iam::${ACCOUNT_A}:role/hop`;
+    const last = `arn:aws:iam::${ACCOUNT_B}:role/deployer`;
+    expect(targetOfProvider('aws', { assume_role: [{ role_arn: hop }, { role_arn: last }] }).accounts).toEqual([ACCOUNT_B]);
+    expect(targetOfProvider('aws', { allowed_account_ids: [ACCOUNT_B], assume_role: [{ role_arn: hop }, { role_arn: last }] }).accounts).toEqual([ACCOUNT_B]);
+    expect(targetOfProvider('aws', { allowed_account_ids: [ACCOUNT_A], assume_role: [{ role_arn: hop }, { role_arn: last }] }).accounts).toEqual([]);
+    // A deploy-time last hop leaves the account unknown, whatever the literal first hop says.
+    expect(targetOfProvider('aws', { assume_role: [{ role_arn: hop }, { role_arn: '${var.deployer}' }] }).accounts).toBe(UNKNOWN);
+  });
+
+  it('checks the reservations of a provider whose role chain ends in its allowed account (a chain read by its first hop hid them)', () => {
+    const stack = new TerraformStack(Testing.app(), 'Chained');
+    new AwsProvider(stack, 'aws', {
+      region: 'us-east-1',
+      allowedAccountIds: [ACCOUNT_B],
+      assumeRole: [{ roleArn: `arn:aws:iam::${ACCOUNT_A}:role/hop` }, { roleArn: `arn:aws:iam::${ACCOUNT_B}:role/deployer` }],
+    });
+    installDeploymentChecks(stack);
+    const fn = new LambdaFunction(stack, 'Big', {
+      functionName: 'big',
+      role: `arn:aws:iam::${ACCOUNT_B}:role/fn`,
+      handler: 'index.handler',
+      runtime: 'nodejs22.x',
+      filename: 'code.zip',
+      reservedConcurrentExecutions: 950,
+    });
+    expect(() => Testing.synth(stack, true)).toThrow(/\[function\/unreserved-concurrency\][\s\S]*account 222222222222 in us-east-1/);
+    fn.reservedConcurrentExecutions = 900;
+    expect(() => Testing.synth(stack, true)).not.toThrow();
   });
 
   it('calls deploy-time and missing values unknown', () => {
