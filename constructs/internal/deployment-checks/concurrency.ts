@@ -66,7 +66,7 @@ function readReservation(index: DocumentIndex, entry: ResourceEntry): ReadResult
       entry,
       raw,
       'be the same for every instance, or literal: a value per instance known only at deploy time cannot be summed, at synth or at plan',
-      'give a literal reservation (a for_each over a literal map with each.value is read at synth), or one expression for every instance (' + expression + ')',
+      'give a literal reservation (a for_each over a literal map with each.value, or each.value.<attribute> of a map of objects, is read at synth), or one expression for every instance (' + expression + ')',
     );
   if ('deployTime' in entry.instances) {
     const multiplier = `(${entry.instances.deployTime})`;

@@ -92,10 +92,10 @@ export function literalInteger(value: unknown): number | undefined {
  * The keys and values of a literal `for_each`: a JSON object, a JSON list, or `${toset([...])}` / `${[...]}` of literals.
  * A map's literal keys are its instances whatever its values; a value that is not a literal string or number is left unbound.
  */
-function literalForEach(value: unknown): [string, string | number | undefined][] | undefined {
+function literalForEach(value: unknown): [string, unknown][] | undefined {
   if (isObject(value)) {
     if (Object.keys(value).some((k) => !isLiteralText(k))) return undefined;
-    return Object.entries(value).map(([k, v]) => [k, (typeof v === 'string' && isLiteralText(v)) || typeof v === 'number' ? v : undefined]);
+    return Object.entries(value);
   }
   let list: unknown = value;
   const expression = soleInterpolation(value);
@@ -112,6 +112,26 @@ function literalForEach(value: unknown): [string, string | number | undefined][]
   return [...new Set(list)].map((v) => [v, v]);
 }
 
+const literalScalar = (v: unknown): v is string | number => (typeof v === 'string' && isLiteralText(v)) || typeof v === 'number';
+
+/**
+ * What `each.key` and `each.value` stand for in one instance: a literal value, and each literal
+ * attribute of an object value (`each.value.rc`, `each.value["rc"]`: what cdktf's
+ * `TerraformIterator.fromMap(...).getNumber('rc')` writes). Anything else is left unbound.
+ */
+function eachBindings(key: string, value: unknown): Map<string, string | number> {
+  const bindings = new Map<string, string | number>([['each.key', key]]);
+  if (literalScalar(value)) bindings.set('each.value', value);
+  else if (isObject(value)) {
+    for (const [attribute, v] of Object.entries(value)) {
+      if (!literalScalar(v)) continue;
+      if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(attribute)) bindings.set(`each.value.${attribute}`, v);
+      bindings.set(`each.value[${JSON.stringify(attribute)}]`, v);
+    }
+  }
+  return bindings;
+}
+
 /** The instances of a resource from its `count` and `for_each` (see {@link ResourceEntry.instances}). */
 export function instancesOf(config: JsonObject): ResourceEntry['instances'] {
   if (config.count !== undefined && config.count !== null) {
@@ -122,10 +142,7 @@ export function instancesOf(config: JsonObject): ResourceEntry['instances'] {
   if (config.for_each !== undefined && config.for_each !== null) {
     const entries = literalForEach(config.for_each);
     if (entries === undefined) return { deployTime: `length(${soleInterpolation(config.for_each) ?? JSON.stringify(config.for_each)})` };
-    return entries.map(([key, value]) => ({
-      suffix: `[${JSON.stringify(key)}]`,
-      bindings: new Map<string, string | number>(value === undefined ? [['each.key', key]] : [['each.key', key], ['each.value', value]]),
-    }));
+    return entries.map(([key, value]) => ({ suffix: `[${JSON.stringify(key)}]`, bindings: eachBindings(key, value) }));
   }
   return [{ suffix: '', bindings: new Map() }];
 }

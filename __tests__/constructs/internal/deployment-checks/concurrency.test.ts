@@ -71,6 +71,26 @@ describe('reserved concurrency of every function, from the final JSON', () => {
     expect(errorOf(() => Testing.synth(stack, true))).toContain('S/Sized=100 + 801 (901 in total;');
   });
 
+  it('reads an attribute of each.value of a for_each over a literal map of objects (getNumber), which it refused as per-instance and deploy-time', () => {
+    const stack = stackIn(Testing.app(), 'S');
+    const tiers = TerraformIterator.fromMap({ small: { rc: 100, memory: 128 }, large: { rc: 801, memory: 1024 } });
+    const fn = new LambdaFunction(stack, 'Tiered', {
+      forEach: tiers,
+      functionName: `fn-${tiers.key}`,
+      role: ROLE,
+      memorySize: tiers.getNumber('memory'),
+      reservedConcurrentExecutions: tiers.getNumber('rc'),
+    });
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('S/Tiered=100 + 801 (901 in total;');
+    fn.addOverride('for_each', { small: { rc: 100 }, large: { rc: 700 } });
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+    // The index form Terraform also accepts reads the same.
+    fn.addOverride('reserved_concurrent_executions', '${each.value["rc"]}');
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+    fn.addOverride('for_each', { small: { rc: 100 }, large: { rc: 801 } });
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('S/Tiered=100 + 801 (901 in total;');
+  });
+
   it('checks a deploy-time count or for_each at plan: the precondition multiplies by it', () => {
     const stack = stackIn(Testing.app(), 'S');
     const n = new TerraformVariable(stack, 'n', { type: 'number' });
