@@ -35,6 +35,8 @@ export const TYPES_READ: { readonly resource: ReadonlySet<string>; readonly data
     'aws_iam_role_policy_attachment',
     'aws_iam_policy_attachment',
     'aws_iam_policy',
+    'aws_iam_role_policies_exclusive',
+    'aws_iam_role_policy_attachments_exclusive',
   ]),
   data: new Set(['aws_iam_policy_document', 'aws_caller_identity', 'aws_region', 'aws_servicequotas_service_quota']),
 };

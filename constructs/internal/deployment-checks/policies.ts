@@ -3,7 +3,9 @@
  * `aws_iam_role_policy`, and managed policies of the tree attached with
  * `aws_iam_role_policy_attachment` or `aws_iam_policy_attachment`. A policy is
  * read from a JSON literal or a `data.aws_iam_policy_document`; anything else
- * (`jsonencode(...)`, a file) is reported as unread. Pure.
+ * (`jsonencode(...)`, a file) is reported as unread. A policy an exclusive-management
+ * resource (`aws_iam_role_policies_exclusive`, `aws_iam_role_policy_attachments_exclusive`)
+ * does not list is removed at apply, so it does not count. Pure.
  */
 import { DeploymentTarget, blocksOf, mayShareAccount } from '../deployment-target';
 import { DocumentIndex, JsonObject, ResourceEntry, isObject, soleInterpolation } from './model';
@@ -122,6 +124,43 @@ function notAttachedBecause(entry: ResourceEntry, roleTarget: DeploymentTarget |
   return undefined;
 }
 
+/** Whether `value` names the role for a resource of `stack`: references count only within the role's own stack. */
+function namesRoleFrom(value: unknown, role: RoleIdentity, sameStack: boolean): boolean {
+  return sameStack ? namesRole(value, role) : soleInterpolation(value) === undefined && namesRole(value, role);
+}
+
+/** Whether a list argument (literal strings and interpolations) holds `value` or an interpolation in `references`. */
+function listHolds(list: unknown, literal: unknown, references: readonly string[]): boolean {
+  const items = asList(list);
+  if (!items) return false;
+  return items.some((item) => {
+    const expression = soleInterpolation(item);
+    return expression !== undefined ? references.includes(expression) : typeof literal === 'string' && item === literal;
+  });
+}
+
+/**
+ * The exclusive-management resource that removes a policy from the role at apply, if any:
+ * `aws_iam_role_policies_exclusive` deletes every inline policy its `policy_names` does not list,
+ * `aws_iam_role_policy_attachments_exclusive` detaches every managed policy its `policy_arns` does not
+ * list (a list synth cannot read counts as not listing it).
+ */
+function removedBy(index: DocumentIndex, stack: string, role: RoleIdentity, roleTarget: DeploymentTarget | undefined, policy: ResourceEntry): string | undefined {
+  const inline = policy.type === 'aws_iam_role_policy';
+  const exclusiveType = inline ? 'aws_iam_role_policies_exclusive' : 'aws_iam_role_policy_attachments_exclusive';
+  const exclusive = index.ofType(exclusiveType).find((entry) => {
+    if (!namesRoleFrom(entry.config.role_name, role, entry.stack === stack)) return false;
+    if (roleTarget && !mayShareAccount(entry.target, roleTarget)) return false;
+    if ('deployTime' in entry.instances ? false : entry.instances.length === 0) return false;
+    const sameStack = entry.stack === policy.stack;
+    return inline
+      ? !listHolds(entry.config.policy_names, policy.config.name, sameStack ? [`${policy.address}.name`] : [])
+      : !listHolds(entry.config.policy_arns, policy.config.policy_arn, sameStack ? [soleInterpolation(policy.config.policy_arn) ?? ''].filter(Boolean) : []);
+  });
+  if (!exclusive) return undefined;
+  return `${exclusive.stack === stack ? '' : `${exclusive.stack}/`}${exclusive.address} removes it at apply: its ${inline ? 'policy_names' : 'policy_arns'} does not list it`;
+}
+
 /**
  * Every policy of `stack` attached to the role, read or not. `roleEntry` is the role resource, when the role is one;
  * `roleTarget` where the role lives (the role resource's target, or the state machine's for an existing role).
@@ -151,7 +190,7 @@ export function policiesAttachedTo(
       (entry.type === 'aws_iam_role_policy_attachment' && namesRole(entry.config.role, role)) ||
       (entry.type === 'aws_iam_policy_attachment' && (asList(entry.config.roles) ?? []).some((r) => namesRole(r, role)));
     if (!rolePolicy && !attachesToRole) continue;
-    const because = notAttachedBecause(entry, roleTarget);
+    const because = notAttachedBecause(entry, roleTarget) ?? removedBy(index, stack, role, roleTarget, entry);
     if (because !== undefined) {
       ignored.push(`${entry.address} (${because})`);
       continue;

@@ -4,6 +4,8 @@ import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { IamRolePolicyAttachmentsExclusive } from '@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive';
+import { IamRolePoliciesExclusive } from '@cdktf/provider-aws/lib/iam-role-policies-exclusive';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { Fn, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { LoggedStateMachine, SafeBucket, UnreservedFunction, installDeploymentChecks } from '../../../../constructs';
@@ -260,5 +262,46 @@ describe('issue 18 regressions: the log-delivery policy must reach the role the 
     expect(message).toContain(`[state-machine/role-account] role_arn "arn:aws:iam::${ACCOUNT}:role/States" must name a role of the account the state machine deploys to (${OTHER_ACCOUNT})`);
     expect(message).toContain(`Fix: use a role of account ${OTHER_ACCOUNT}`);
     expect(() => Testing.synth(build(OTHER_ACCOUNT), true)).not.toThrow();
+  });
+});
+
+describe('exclusive management of a role\'s policies removes the log-delivery policy at apply', () => {
+  function logged() {
+    const stack = new TerraformStack(Testing.app(), 'Exclusive');
+    new AwsProvider(stack, 'aws', { region: 'us-east-1', allowedAccountIds: [ACCOUNT] });
+    const workflow = new LoggedStateMachine(stack, 'Workflow', { definition: DEFINITION });
+    return { stack, workflow, attached: workflow.role.node.findChild('Policy') as IamRolePolicy };
+  }
+
+  it('refuses aws_iam_role_policies_exclusive on the role without the log-delivery policy, and accepts it listed by reference or by name', () => {
+    const { stack, workflow, attached } = logged();
+    const exclusive = new IamRolePoliciesExclusive(stack, 'OnlyListed', { roleName: workflow.role.roleName, policyNames: [] });
+    const message = errorOf(() => Testing.synth(stack, true));
+    expect(message).toContain("at 'Exclusive/Workflow/StateMachine' has 1 problem");
+    expect(message).toContain('[state-machine/log-delivery-permissions]');
+    expect(message).toContain('aws_iam_role_policies_exclusive.OnlyListed removes it at apply: its policy_names does not list it');
+    exclusive.policyNames = [attached.name];
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+    exclusive.addOverride('policy_names', [JSON.parse(Testing.synth(stack)).resource.aws_iam_role_policy[attached.friendlyUniqueId].name]);
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+  });
+
+  it('refuses aws_iam_role_policy_attachments_exclusive on the role without the attached log-delivery policy, and accepts it listed', () => {
+    const stack = new TerraformStack(Testing.app(), 'Attached');
+    new AwsProvider(stack, 'aws', { region: 'us-east-1', allowedAccountIds: [ACCOUNT] });
+    const role = new IamRole(stack, 'Role', { name: 'states', assumeRolePolicy: trust });
+    const delivery = new IamPolicy(stack, 'Delivery', { name: 'delivery', policy: policy(LOG_DELIVERY_ACTIONS) });
+    new IamRolePolicyAttachment(stack, 'Attach', { role: role.name, policyArn: delivery.arn });
+    installDeploymentChecks(stack);
+    new SfnStateMachine(stack, 'Machine', {
+      name: 'machine',
+      roleArn: role.arn,
+      definition: JSON.stringify(DEFINITION),
+      loggingConfiguration: { level: 'ERROR', includeExecutionData: false, logDestination: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:x:*` },
+    });
+    const exclusive = new IamRolePolicyAttachmentsExclusive(stack, 'OnlyListed', { roleName: role.name, policyArns: ['arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess'] });
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('aws_iam_role_policy_attachments_exclusive.OnlyListed removes it at apply: its policy_arns does not list it');
+    exclusive.policyArns = ['arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess', delivery.arn];
+    expect(() => Testing.synth(stack, true)).not.toThrow();
   });
 });
