@@ -208,6 +208,22 @@ export function policiesAttachedTo(
   return { read, unread, ignored };
 }
 
+/**
+ * The permissions boundary of a role resource, as policies: IAM grants only what both the role's
+ * policies and its boundary allow. Undefined when the role has none; a boundary that is not a
+ * readable `aws_iam_policy` of the stack (an AWS managed policy, a deploy-time ARN) is unread.
+ */
+export function permissionsBoundaryOf(index: DocumentIndex, role: ResourceEntry): AttachedPolicies | undefined {
+  const arn = role.config.permissions_boundary;
+  if (arn === undefined || arn === null || arn === '') return undefined;
+  const source = `${role.address}.permissions_boundary`;
+  const policy = managedPolicy(index, role.stack, arn);
+  const statements = policy && notAttachedBecause(policy, undefined) === undefined ? statementsOfPolicy(index, role.stack, policy.config.policy) : undefined;
+  return statements
+    ? { read: [{ source: `${source} -> ${policy?.address}`, statements }], unread: [], ignored: [] }
+    : { read: [], unread: [`${source} (${JSON.stringify(arn)} is not a readable policy of this stack)`], ignored: [] };
+}
+
 /** IAM's wildcard match (`*`, `?`), ignoring case. */
 function matches(pattern: string, value: string): boolean {
   const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');

@@ -10,7 +10,7 @@ import { UNKNOWN, blocksOf, mayShareAccount } from '../deployment-target';
 import { LOG_DELIVERY_ACTIONS } from '../iam';
 import { NAME_KINDS, hclStringLiteral, satisfiesConstraint } from '../name-rule-tables';
 import { DocumentIndex, ResourceEntry, isLiteralText, preconditionsOf, refOf, resolverFor, soleInterpolation } from './model';
-import { AttachedPolicies, RoleIdentity, missingActions, policiesAttachedTo } from './policies';
+import { AttachedPolicies, RoleIdentity, missingActions, permissionsBoundaryOf, policiesAttachedTo } from './policies';
 import { hclExpressionOf, isLiteral, parseTemplate, substitute, textOf } from './template';
 
 export const LOG_DELIVERY_RULE = 'state-machine/log-delivery-permissions';
@@ -79,7 +79,18 @@ export function logDeliveryRoleCandidates(index: DocumentIndex, stack: string): 
   return [...candidates].sort();
 }
 
-function permissionViolation(machine: ResourceEntry, roleShown: string, policies: AttachedPolicies, missing: readonly string[]): DeploymentViolation {
+function permissionViolation(machine: ResourceEntry, roleShown: string, policies: AttachedPolicies, missing: readonly string[], cappedBy?: string): DeploymentViolation {
+  if (cappedBy) {
+    const read = policies.read.length > 0 ? `read: ${policies.read.map((p) => p.source).join(', ')}` : `not read: ${policies.unread.join(', ')}`;
+    return {
+      ruleId: LOG_DELIVERY_RULE,
+      ...refOf(machine),
+      field: 'role_arn',
+      value: roleShown,
+      requirement: `name a role whose permissions boundary also allows the ${LOG_DELIVERY_ACTIONS.length} log-delivery actions on "*" (IAM grants only what both allow); ${cappedBy} does not allow: ${missing.join(', ')} (${read})`,
+      fix: 'allow them in the boundary (an aws_iam_policy of this stack, its policy a JSON literal or a data.aws_iam_policy_document), or remove the boundary from the role',
+    };
+  }
   const nothingAttached = policies.unread.length === 0 && policies.ignored.length === 0;
   const read =
     policies.read.length > 0
@@ -133,6 +144,10 @@ function checkMachine(index: DocumentIndex, machine: ResourceEntry): DeploymentV
       const policies = policiesAttachedTo(index, machine.stack, identityOfResource(role.role), role.role);
       const missing = missingActions(policies, LOG_DELIVERY_ACTIONS);
       if (missing.length > 0) violations.push(permissionViolation(machine, `\${${role.role.address}.arn}`, policies, missing));
+      // A permissions boundary caps what the policies grant: it must allow the actions too.
+      const boundary = permissionsBoundaryOf(index, role.role);
+      const capped = boundary && missing.length === 0 ? missingActions(boundary, LOG_DELIVERY_ACTIONS) : [];
+      if (boundary && capped.length > 0) violations.push(permissionViolation(machine, `\${${role.role.address}.arn}`, boundary, capped, 'its permissions boundary'));
       if (!mayShareAccount(role.role.target, machine.target)) violations.push(roleResourceAccountViolation(machine, role.role));
       break;
     }

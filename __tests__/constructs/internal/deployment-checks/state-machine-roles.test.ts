@@ -305,3 +305,27 @@ describe('exclusive management of a role\'s policies removes the log-delivery po
     expect(() => Testing.synth(stack, true)).not.toThrow();
   });
 });
+
+describe("a permissions boundary on the role caps what its policies grant", () => {
+  function logged() {
+    const stack = new TerraformStack(Testing.app(), 'Bounded');
+    new AwsProvider(stack, 'aws', { region: 'us-east-1', allowedAccountIds: [ACCOUNT] });
+    const workflow = new LoggedStateMachine(stack, 'Workflow', { definition: DEFINITION });
+    const role = workflow.role.node.findAll().find((c): c is IamRole => c instanceof IamRole) as IamRole;
+    return { stack, role };
+  }
+
+  it('refuses a boundary that does not allow the log-delivery actions, or that synth cannot read, and accepts one that allows them', () => {
+    const { stack, role } = logged();
+    const boundary = new IamPolicy(stack, 'Boundary', { name: 'boundary', policy: policy(['lambda:InvokeFunction', 'xray:*']) });
+    role.permissionsBoundary = boundary.arn;
+    const message = errorOf(() => Testing.synth(stack, true));
+    expect(message).toContain("at 'Bounded/Workflow/StateMachine' has 1 problem");
+    expect(message).toContain('its permissions boundary does not allow: logs:CreateLogDelivery');
+    role.permissionsBoundary = `arn:aws:iam::${ACCOUNT}:policy/made-elsewhere`;
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('is not a readable policy of this stack');
+    boundary.policy = policy(['lambda:InvokeFunction', 'xray:*', 'logs:*']);
+    role.permissionsBoundary = boundary.arn;
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+  });
+});
