@@ -7,6 +7,7 @@ import {
   TerraformDataSource,
   TerraformElement,
   TerraformLocal,
+  TerraformOutput,
   TerraformProvider,
   TerraformResource,
   TerraformStack,
@@ -75,8 +76,12 @@ const PLAN_CHECK_TYPES = {
 /** Policies are read for state machines' roles only: resolved in a second pass, when the stack has a state machine. */
 const POLICY_TYPES = new Set(['aws_iam_role_policy', 'aws_iam_role_policy_attachment', 'aws_iam_policy_attachment', 'aws_iam_policy', 'aws_iam_policy_document']);
 
+/** The outputs cdktf adds to a stack another stack refers to (a state machine's role_arn may read one). */
+const isCrossStackOutput = (element: TerraformElement) => element instanceof TerraformOutput && element.node.id.startsWith('cross-stack-output-');
+
 function wanted(element: TerraformElement, scope: Exclude<DocumentScope, 'all'>): boolean {
   if (element instanceof TerraformProvider || element instanceof TerraformLocal) return true;
+  if (isCrossStackOutput(element)) return scope === 'read-by-checks';
   const types = scope === 'plan-checks' ? PLAN_CHECK_TYPES : TYPES_READ;
   if (element instanceof TerraformDataSource) return scope !== 'functions' && types.data.has(element.terraformResourceType);
   if (!TerraformResource.isTerraformResource(element)) return false;
@@ -99,9 +104,10 @@ function mergeInto(target: Record<string, unknown>, source: unknown): void {
 
 /**
  * One stack's Terraform JSON as synth writes it (`stack.toTerraform()`), or,
- * for speed, only the elements `scope` asks for (stack overrides always).
+ * for speed, only the elements `scope` asks for (stack overrides always); its policies
+ * only when it has a state machine or `policiesToo` (another stack's state machine may run as its role).
  */
-export function stackJsonOf(stack: TerraformStack, scope: DocumentScope = 'all'): TerraformJson {
+export function stackJsonOf(stack: TerraformStack, scope: DocumentScope = 'all', policiesToo = false): TerraformJson {
   if (scope === 'all') return stack.toTerraform() as TerraformJson;
   const fragments: Record<string, unknown> = {};
   const locals = new Map<string, TerraformLocal>();
@@ -118,7 +124,7 @@ export function stackJsonOf(stack: TerraformStack, scope: DocumentScope = 'all')
   // them, and the locals what was read refers to (a definition or an OpenAPI body only if a checked value reads it).
   const json = resolveForSynth(stack, fragments) as Record<string, unknown>;
   const resources = json.resource as Record<string, unknown> | undefined;
-  if (policies.length > 0 && resources?.aws_sfn_state_machine !== undefined) {
+  if (policies.length > 0 && (resources?.aws_sfn_state_machine !== undefined || policiesToo)) {
     const more: Record<string, unknown> = {};
     for (const policy of policies) mergeInto(more, policy.toTerraform());
     mergeInto(json, resolveForSynth(stack, more));
@@ -149,8 +155,35 @@ function referencedLocals(json: unknown, candidates: ReadonlyMap<string, Terrafo
 
 /** The deployment document of the app holding `scope`, reading of each stack what `scopeOf` asks for. */
 export function documentOf(scope: IConstruct, scopeOf: (stack: TerraformStack) => DocumentScope): DeploymentDocument {
-  const stacks: StackDocument[] = stacksOf(scope.node.root).map((stack) => ({ name: stack.node.path, json: stackJsonOf(stack, scopeOf(stack)) }));
+  const all = stacksOf(scope.node.root);
+  const crossStackOutputs = (stack: TerraformStack) => stack.node.children.filter((c) => isCrossStackOutput(c as TerraformElement)).length;
+  const before = all.map(crossStackOutputs);
+  const stacks: StackDocument[] = all.map((stack) => ({ name: stack.node.path, json: stackJsonOf(stack, scopeOf(stack)) }));
+  // A state machine may run as a role of another stack: that stack's policies are read too. Resolving a stack that
+  // refers to another creates that stack's cross-stack output, so a stack read before then is read again.
+  const rolesElsewhere = stacks.some(({ json }) => runsAsRoleElsewhere(json));
+  all.forEach((stack, i) => {
+    const scope = scopeOf(stack);
+    const policiesToo = rolesElsewhere && scope === 'read-by-checks' && !hasResourceOfType(stacks[i].json, 'aws_sfn_state_machine') && hasResourceOfType(stacks[i].json, 'aws_iam_role');
+    if (policiesToo || crossStackOutputs(stack) !== before[i]) stacks[i] = { name: stack.node.path, json: stackJsonOf(stack, scope, policiesToo) };
+  });
   return { stacks, valuesResolved: false };
+}
+
+function hasResourceOfType(json: TerraformJson, type: string): boolean {
+  const resources = json.resource as Record<string, unknown> | undefined;
+  return resources?.[type] !== undefined;
+}
+
+/** Whether a state machine of the stack names a role its stack does not declare (a cross-stack reference, prepared or not). */
+function runsAsRoleElsewhere(json: TerraformJson): boolean {
+  const resources = json.resource as Record<string, Record<string, { role_arn?: unknown }> | undefined> | undefined;
+  return Object.values(resources?.aws_sfn_state_machine ?? {}).some(({ role_arn: roleArn }) => {
+    const address = typeof roleArn === 'string' ? /^\$\{(?:(aws_iam_role\.[A-Za-z0-9_-]+)\.arn|data\.terraform_remote_state\..*)\}$/.exec(roleArn) : null;
+    if (!address) return false;
+    const [type, name] = (address[1] ?? '').split('.');
+    return address[1] === undefined || (resources?.[type] as Record<string, unknown> | undefined)?.[name] === undefined;
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import { DeploymentCheckOptions, DeploymentViolation } from '../deployment-docum
 import { UNKNOWN, blocksOf, mayShareAccount } from '../deployment-target';
 import { LOG_DELIVERY_ACTIONS } from '../iam';
 import { NAME_KINDS, hclStringLiteral, satisfiesConstraint } from '../name-rule-tables';
-import { DocumentIndex, ResourceEntry, isLiteralText, preconditionsOf, refOf, resolverFor, soleInterpolation } from './model';
+import { DocumentIndex, ResourceEntry, isLiteralText, isObject, preconditionsOf, refOf, resolverFor, soleInterpolation } from './model';
 import { AttachedPolicies, RoleIdentity, missingActions, permissionsBoundaryOf, policiesAttachedTo } from './policies';
 import { hclExpressionOf, isLiteral, parseTemplate, substitute, textOf } from './template';
 
@@ -31,17 +31,49 @@ function loggingEnabled(config: ResourceEntry['config']): boolean {
 /** How a state machine's `role_arn` reads at synth. */
 type RoleOf =
   | { readonly kind: 'resource'; readonly role: ResourceEntry }
+  | { readonly kind: 'cross-stack-unresolved'; readonly shown: string; readonly why: string }
   | { readonly kind: 'arn'; readonly arn: string; readonly account: string; readonly name: string }
   | { readonly kind: 'not-an-arn'; readonly value: string }
   | { readonly kind: 'deploy-time'; readonly shown: string; readonly expression: string };
+
+const ROLE_ARN_REFERENCE = /^(aws_iam_role\.[A-Za-z0-9_-]+)\.arn$/;
+/** What cdktf writes for a reference to another stack of the app: a remote state named after that stack, and one of its outputs. */
+const CROSS_STACK_REFERENCE = /^data\.terraform_remote_state\.cross-stack-reference-input-([^.\s]+)\.outputs\.([A-Za-z0-9_-]+)$/;
+
+/**
+ * The role a cross-stack reference reads: cdktf puts `${aws_iam_role.x.arn}` into an output of the
+ * producer stack and reads it in the consumer through `data.terraform_remote_state.cross-stack-reference-input-<producer path>`.
+ * Undefined when `expression` is no such reference; a reason when it is one that does not lead to a role of the document.
+ */
+function crossStackRole(index: DocumentIndex, machine: ResourceEntry, expression: string): RoleOf | undefined {
+  const match = CROSS_STACK_REFERENCE.exec(expression);
+  if (!match) return undefined;
+  const [, producerPath, outputName] = match;
+  const shown = `\${${expression}}`;
+  const producer = index.document.stacks.find((s) => s.name === producerPath && s.name !== machine.stack);
+  if (!producer) return { kind: 'cross-stack-unresolved', shown, why: `stack ${producerPath} is not in the app` };
+  const outputs = producer.json.output;
+  const output = isObject(outputs) && isObject(outputs[outputName]) ? outputs[outputName] : undefined;
+  const value = output && isObject(output) ? soleInterpolation(output.value) : undefined;
+  const address = value ? ROLE_ARN_REFERENCE.exec(value)?.[1] : undefined;
+  const role = address ? index.find(producer.name, address) : undefined;
+  if (role) return { kind: 'resource', role };
+  return { kind: 'cross-stack-unresolved', shown, why: `output ${outputName} of stack ${producer.name} is not the arn of an aws_iam_role of that stack` };
+}
 
 function roleOf(index: DocumentIndex, machine: ResourceEntry): RoleOf | undefined {
   const raw = machine.config.role_arn;
   if (typeof raw !== 'string') return undefined;
   const expression = soleInterpolation(raw);
-  const roleAddress = expression ? /^(aws_iam_role\.[A-Za-z0-9_-]+)\.arn$/.exec(expression)?.[1] : undefined;
+  const roleAddress = expression ? ROLE_ARN_REFERENCE.exec(expression)?.[1] : undefined;
   const role = roleAddress ? index.find(machine.stack, roleAddress) : undefined;
   if (role) return { kind: 'resource', role };
+  // Before app.synth() prepares the stacks (Testing.synth of one stack), a cross-stack reference still reads as
+  // the producer's own address: an address no other stack of the app declares is that stack's role.
+  const elsewhere = roleAddress ? index.document.stacks.flatMap((s) => index.find(s.name, roleAddress) ?? []) : [];
+  if (elsewhere.length === 1) return { kind: 'resource', role: elsewhere[0] };
+  const crossStack = expression ? crossStackRole(index, machine, expression) : undefined;
+  if (crossStack) return crossStack;
   const instance = 'deployTime' in machine.instances ? undefined : machine.instances[0];
   const segments = substitute(parseTemplate(raw) ?? [{ expression: raw }], resolverFor(index, machine, instance));
   if (!isLiteral(segments)) return { kind: 'deploy-time', shown: textOf(segments), expression: hclExpressionOf(parseTemplate(raw) ?? [{ expression: raw }]) };
@@ -118,16 +150,16 @@ function permissionViolation(machine: ResourceEntry, roleShown: string, policies
 }
 
 /** A role resource created through a provider of another account than the state machine's: Step Functions cannot pass it. */
-function roleResourceAccountViolation(machine: ResourceEntry, role: ResourceEntry): DeploymentViolation {
+function roleResourceAccountViolation(machine: ResourceEntry, role: ResourceEntry, shown: string): DeploymentViolation {
   const accounts = (t: ResourceEntry['target']) => (t.accounts === UNKNOWN ? 'unknown' : t.accounts.join(' or '));
   return {
     ruleId: ROLE_ACCOUNT_RULE,
     ...refOf(machine),
     field: 'role_arn',
-    value: `\${${role.address}.arn}`,
+    value: shown,
     requirement:
       `name a role of the account the state machine deploys to (${accounts(machine.target)}, through ${machine.target.provider}): ` +
-      `${role.address} is created through ${role.target.provider}, in account ${accounts(role.target)}`,
+      `${role.address}${role.stack === machine.stack ? '' : ` of stack ${role.stack}`} is created through ${role.target.provider}, in account ${accounts(role.target)}`,
     fix: `create the role through the state machine's provider (${machine.target.provider}), or pin both providers to one account`,
   };
 }
@@ -141,16 +173,28 @@ function checkMachine(index: DocumentIndex, machine: ResourceEntry): DeploymentV
   const hasPrecondition = (rule: string) => preconditions.some((p) => p.message.includes(`[${rule}]`));
   switch (role.kind) {
     case 'resource': {
-      const policies = policiesAttachedTo(index, machine.stack, identityOfResource(role.role), role.role);
+      // The role's own stack holds its policies (another stack of the app when role_arn is a cross-stack reference).
+      const shown = `\${${role.role.address}.arn}${role.role.stack === machine.stack ? '' : ` of stack ${role.role.stack}`}`;
+      const policies = policiesAttachedTo(index, role.role.stack, identityOfResource(role.role), role.role);
       const missing = missingActions(policies, LOG_DELIVERY_ACTIONS);
-      if (missing.length > 0) violations.push(permissionViolation(machine, `\${${role.role.address}.arn}`, policies, missing));
+      if (missing.length > 0) violations.push(permissionViolation(machine, shown, policies, missing));
       // A permissions boundary caps what the policies grant: it must allow the actions too.
       const boundary = permissionsBoundaryOf(index, role.role);
       const capped = boundary && missing.length === 0 ? missingActions(boundary, LOG_DELIVERY_ACTIONS) : [];
-      if (boundary && capped.length > 0) violations.push(permissionViolation(machine, `\${${role.role.address}.arn}`, boundary, capped, 'its permissions boundary'));
-      if (!mayShareAccount(role.role.target, machine.target)) violations.push(roleResourceAccountViolation(machine, role.role));
+      if (boundary && capped.length > 0) violations.push(permissionViolation(machine, shown, boundary, capped, 'its permissions boundary'));
+      if (!mayShareAccount(role.role.target, machine.target)) violations.push(roleResourceAccountViolation(machine, role.role, shown));
       break;
     }
+    case 'cross-stack-unresolved':
+      violations.push({
+        ruleId: LOG_DELIVERY_ROLE_RULE,
+        ...refOf(machine),
+        field: 'role_arn',
+        value: role.shown,
+        requirement: `name, through its cross-stack reference, an aws_iam_role of another stack of this app, so its log-delivery permissions can be checked; ${role.why}`,
+        fix: 'pass the role resource\'s arn (role.arn) of the stack that creates it, or create the role in the state machine\'s stack',
+      });
+      break;
     case 'not-an-arn':
       violations.push({
         ruleId: 'state-machine/role-arn',

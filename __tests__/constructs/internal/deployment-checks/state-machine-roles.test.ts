@@ -333,7 +333,7 @@ describe("a permissions boundary on the role caps what its policies grant", () =
 describe('open findings (it.failing: passes while the false positive stands, fails once it is gone; then make it an it)', () => {
   // The role and its log-delivery policy live in a shared IAM stack; the state machine's role_arn becomes a
   // cross-stack remote-state output, and only the machine's own stack is searched for candidate roles.
-  it.failing("accepts a role of another stack of the app that its policy grants the log-delivery actions", () => {
+  it("accepts a role of another stack of the app that its policy grants the log-delivery actions", () => {
     const app = Testing.app();
     const iam = new TerraformStack(app, 'Iam');
     new AwsProvider(iam, 'aws', { region: 'us-east-1', allowedAccountIds: [ACCOUNT] });
@@ -349,5 +349,55 @@ describe('open findings (it.failing: passes while the false positive stands, fai
       loggingConfiguration: { level: 'ALL', includeExecutionData: false, logDestination: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:x:*` },
     });
     expect(() => app.synth()).not.toThrow();
+  });
+
+  // The same shape, with what must hold in the role's stack: its policy grants the actions, and it is the machine's account.
+  it("refuses a role of another stack of the app that lacks the actions or is in another account, and accepts it once both hold", () => {
+    const app = Testing.app();
+    const iam = new TerraformStack(app, 'Iam');
+    const iamProvider = new AwsProvider(iam, 'aws', { region: 'eu-west-1', allowedAccountIds: ['222222222222'] });
+    const role = new IamRole(iam, 'Role', { name: 'states', assumeRolePolicy: trust });
+    const delivery = new IamRolePolicy(iam, 'Delivery', { role: role.name, policy: policy(['xray:PutTraceSegments']) });
+    const workflow = new TerraformStack(app, 'Workflow');
+    new AwsProvider(workflow, 'aws', { region: 'us-east-1', allowedAccountIds: [ACCOUNT] });
+    installDeploymentChecks(workflow);
+    new SfnStateMachine(workflow, 'Machine', {
+      name: 'machine',
+      roleArn: role.arn,
+      definition: JSON.stringify(DEFINITION),
+      loggingConfiguration: { level: 'ALL', includeExecutionData: false, logDestination: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:x:*` },
+    });
+    const message = errorOf(() => Testing.synth(workflow, true));
+    expect(message).toContain(`[state-machine/log-delivery-permissions] role_arn "\${aws_iam_role.Role.arn} of stack Iam"`);
+    expect(message).toContain('policies read: aws_iam_role_policy.Delivery');
+    expect(message).toContain('[state-machine/role-account]');
+    expect(message).toContain('aws_iam_role.Role of stack Iam is created through aws, in account 222222222222');
+    delivery.policy = policy([...LOG_DELIVERY_ACTIONS]);
+    expect(errorOf(() => Testing.synth(workflow, true))).not.toContain('log-delivery-permissions');
+    // IAM is global: the role's stack may deploy to another region, as long as it is the machine's account.
+    iamProvider.allowedAccountIds = [ACCOUNT];
+    expect(() => Testing.synth(workflow, true)).not.toThrow();
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('refuses a cross-stack reference whose output is not the arn of a role of the producer stack', () => {
+    const machine = {
+      name: 'm',
+      role_arn: '${data.terraform_remote_state.cross-stack-reference-input-Iam.outputs.cross-stack-output-x}',
+      definition: '{}',
+      logging_configuration: { level: 'ALL', include_execution_data: false, log_destination: 'arn:aws:logs:us-east-1:111111111111:log-group:x:*' },
+    };
+    const document = (value: string): DeploymentDocument => ({
+      valuesResolved: false,
+      stacks: [
+        { name: 'Iam', json: { output: { 'cross-stack-output-x': { value } }, resource: { aws_iam_role: { Role: { name: 'states', assume_role_policy: trust } } } } },
+        { name: 'Workflow', json: { resource: { aws_sfn_state_machine: { Machine: machine } } } },
+      ],
+    });
+    const violations = checkDeployment(document('${var.role_arn}'));
+    expect(violations.map((v) => [v.ruleId, v.requirement])).toEqual([
+      ['state-machine/log-delivery-role', expect.stringContaining('output cross-stack-output-x of stack Iam is not the arn of an aws_iam_role of that stack')],
+    ]);
+    expect(checkDeployment(document('${aws_iam_role.Role.arn}')).map((v) => v.ruleId)).toEqual(['state-machine/log-delivery-permissions']);
   });
 });
