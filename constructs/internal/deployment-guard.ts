@@ -22,7 +22,7 @@ import { DocumentIndex, ResourceEntry, soleInterpolation, whereOf } from './depl
 import { GOVERNED_NAMES, NAME_UNIQUE_RULE, UNIQUE_SUFFIX_LENGTH, sharedNameCondition, sharedNames, stackNames } from './deployment-checks/names';
 import { namePreconditionsCover } from './deployment-checks/names';
 import { LOG_DELIVERY_ROLE_RULE, ROLE_ACCOUNT_RULE, rolePlanChecks } from './deployment-checks/state-machine-roles';
-import { hclExpressionOf, parseTemplate } from './deployment-checks/template';
+import { hclExpressionOf, segmentsOf } from './deployment-checks/template';
 import { hclCondition, hclStringLiteral } from './name-rule-tables';
 import { setGuardPreconditions, templateLiteral } from './guard-preconditions';
 import { accountIdOf } from './stack-context';
@@ -321,11 +321,11 @@ class DeploymentChecks extends Construct implements IAspect {
     for (const { use, deployTime } of stackNames(index, this.stack.node.path)) {
       const { entry, kind, attribute, raw } = use;
       const needed = deployTime && !namePreconditionsCover(entry, raw, kind.rules, ours);
-      let segments = parseTemplate(raw) ?? [{ expression: raw }];
+      let segments = segmentsOf(raw);
       if (use.prefix) segments = [...segments, { text: '0'.repeat(UNIQUE_SUFFIX_LENGTH) }];
       const fifo = kind.terraformType === 'aws_sns_topic' && (entry.config.fifo_topic === true || entry.config.fifo_topic === 'true');
       const name = fifo ? `trimsuffix(${hclExpressionOf(segments)}, ".fifo")` : hclExpressionOf(segments);
-      const shown = hclExpressionOf(parseTemplate(raw) ?? [{ expression: raw }]);
+      const shown = hclExpressionOf(segmentsOf(raw));
       const preconditions: Precondition[] = needed
         ? kind.rules.map((rule) => ({
             condition: `\${${hclCondition(name, rule.constraint)}}`,
@@ -338,7 +338,7 @@ class DeploymentChecks extends Construct implements IAspect {
     }
     for (const shared of sharedNames(index, this.stack.node.path)) {
       const { entry, attribute, raw, kind } = shared.use;
-      const shown = hclExpressionOf(parseTemplate(raw) ?? [{ expression: raw }]);
+      const shown = hclExpressionOf(segmentsOf(raw));
       setGuardPreconditions(
         this.stack,
         entry.address,

@@ -10,7 +10,7 @@ import { DeploymentCheckOptions, DeploymentViolation, LambdaQuotaSource } from '
 import { PIN_TARGET_FIX, TargetGroup, UNKNOWN, describeTarget, groupByPossibleTarget } from '../deployment-target';
 import { DocumentIndex, ResourceEntry, literalInteger, preconditionsOf, refOf, resolverFor, whereOf } from './model';
 import { LAMBDA_CONCURRENCY_QUOTA, lambdaQuotaSourcesOf } from './quota';
-import { hclExpressionOf, isLiteral, parseTemplate, substitute, textOf } from './template';
+import { hclExpressionOf, isLiteral, segmentsOf, substitute, textOf } from './template';
 
 /** AWS keeps at least this much account concurrency unreserved; a reservation that eats into it fails. */
 export const MIN_UNRESERVED_CONCURRENCY = 100;
@@ -46,7 +46,7 @@ const WHOLE_NUMBER =
 function instanceValue(index: DocumentIndex, entry: ResourceEntry, raw: unknown, instance?: Parameters<typeof resolverFor>[2]): number | { expression: string } | { bad: unknown } {
   if (typeof raw === 'number') return validReservation(raw) ? raw : { bad: raw };
   if (typeof raw !== 'string') return { bad: raw };
-  const segments = substitute(parseTemplate(raw) ?? [{ expression: raw }], resolverFor(index, entry, instance));
+  const segments = substitute(segmentsOf(raw), resolverFor(index, entry, instance));
   if (isLiteral(segments)) {
     const value = literalInteger(textOf(segments).trim());
     return value !== undefined && validReservation(value) ? value : { bad: textOf(segments) };

@@ -10,7 +10,7 @@ import { DeploymentCheckOptions, DeploymentViolation, ResourceRef } from '../dep
 import { DeploymentTarget, PIN_TARGET_FIX, UNKNOWN, mayShareAccount, mayShareAccountAndRegion } from '../deployment-target';
 import { NAME_KINDS, NameKind, NameRule, TOKEN_PLACEHOLDER, satisfiesConstraint } from '../name-rule-tables';
 import { DocumentIndex, Instance, ResourceEntry, preconditionsOf, refOf, resolverFor, whereOf } from './model';
-import { Segment, expressionsOf, isLiteral, parseTemplate, substitute, textOf, withInterpolationsAs } from './template';
+import { Segment, expressionsOf, isLiteral, segmentsOf, substitute, textOf, withInterpolationsAs } from './template';
 
 /** What Terraform appends to a `*_prefix` name to make it unique (provider's id.UniqueIDSuffixLength). */
 export const UNIQUE_SUFFIX_LENGTH = 26;
@@ -78,7 +78,7 @@ export function nameUsesOf(index: DocumentIndex): NameUse[] {
       // Terraform turns a number (or a bool) given for a string argument into its text.
       const raw = typeof given === 'number' || typeof given === 'boolean' ? String(given) : given;
       if (typeof raw !== 'string') continue; // no name: Terraform generates a unique one
-      const parsed = parseTemplate(raw) ?? [{ expression: raw }];
+      const parsed = segmentsOf(raw);
       const instances: readonly (Instance | undefined)[] = 'deployTime' in entry.instances ? [undefined] : entry.instances;
       for (const instance of instances) {
         const segments = substitute(parsed, resolverFor(index, entry, instance));
@@ -105,7 +105,7 @@ function ruleViolation(use: NameUse, rule: NameRule, value: string): DeploymentV
  * names it and reads the name's expressions (`ignore`: preconditions not to count).
  */
 export function namePreconditionsCover(entry: ResourceEntry, raw: string, rules: readonly NameRule[], ignore: (message: string) => boolean = () => false): boolean {
-  const expressions = expressionsOf(parseTemplate(raw) ?? [{ expression: raw }]);
+  const expressions = expressionsOf(segmentsOf(raw));
   const preconditions = preconditionsOf(entry.config).filter((p) => !ignore(p.message));
   return rules.every((rule) =>
     preconditions.some((p) => p.message.includes(`[${rule.id}]`) && expressions.every((expression) => p.condition.includes(expression))),

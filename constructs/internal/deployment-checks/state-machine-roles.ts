@@ -11,7 +11,7 @@ import { LOG_DELIVERY_ACTIONS } from '../iam';
 import { NAME_KINDS, hclStringLiteral, satisfiesConstraint } from '../name-rule-tables';
 import { DocumentIndex, ResourceEntry, isLiteralText, isObject, preconditionsOf, refOf, resolverFor, soleInterpolation } from './model';
 import { AttachedPolicies, RoleIdentity, missingActions, permissionsBoundaryOf, policiesAttachedTo } from './policies';
-import { hclExpressionOf, isLiteral, parseTemplate, substitute, textOf } from './template';
+import { hclExpressionOf, isLiteral, segmentsOf, substitute, textOf } from './template';
 
 export const LOG_DELIVERY_RULE = 'state-machine/log-delivery-permissions';
 export const ROLE_ACCOUNT_RULE = 'state-machine/role-account';
@@ -75,8 +75,8 @@ function roleOf(index: DocumentIndex, machine: ResourceEntry): RoleOf | undefine
   const crossStack = expression ? crossStackRole(index, machine, expression) : undefined;
   if (crossStack) return crossStack;
   const instance = 'deployTime' in machine.instances ? undefined : machine.instances[0];
-  const segments = substitute(parseTemplate(raw) ?? [{ expression: raw }], resolverFor(index, machine, instance));
-  if (!isLiteral(segments)) return { kind: 'deploy-time', shown: textOf(segments), expression: hclExpressionOf(parseTemplate(raw) ?? [{ expression: raw }]) };
+  const segments = substitute(segmentsOf(raw), resolverFor(index, machine, instance));
+  if (!isLiteral(segments)) return { kind: 'deploy-time', shown: textOf(segments), expression: hclExpressionOf(segmentsOf(raw)) };
   const arn = textOf(segments);
   const match = ROLE_ARN.exec(arn);
   return match ? { kind: 'arn', arn, account: match[1], name: match[2] } : { kind: 'not-an-arn', value: arn };

@@ -70,6 +70,40 @@ function closingQuote(template: string, start: number): number {
   return -1;
 }
 
+/**
+ * The segments of a JSON string value: its template, or, when it holds a `%{ }` directive (not read
+ * here), one expression that is the whole value as a quoted HCL template, so a precondition written
+ * from it still parses (`("%{if c}a%{endif}-b")`, never `(%{if c}…)`).
+ */
+export function segmentsOf(raw: string): Segment[] {
+  return parseTemplate(raw) ?? [{ expression: quotedTemplate(raw) }];
+}
+
+/** `raw`, a template as JSON holds it, as an HCL quoted template: literal text escaped, `${ }` and `%{ }` sequences kept whole. */
+export function quotedTemplate(raw: string): string {
+  let out = '';
+  let i = 0;
+  while (i < raw.length) {
+    if (raw.startsWith('$${', i) || raw.startsWith('%%{', i)) {
+      out += raw.slice(i, i + 3);
+      i += 3;
+      continue;
+    }
+    if (raw.startsWith('${', i) || raw.startsWith('%{', i)) {
+      const end = closingBrace(raw, i + 2);
+      if (end >= 0) {
+        out += raw.slice(i, end + 1);
+        i = end + 1;
+        continue;
+      }
+    }
+    // Literal text, an unclosed sequence included: escaped as JSON escapes it, with `${`/`%{` doubled.
+    out += hclStringLiteral(raw[i] === '$' || raw[i] === '%' ? raw.slice(i, i + 2) : raw[i]).slice(1, -1);
+    i += raw[i] === '$' || raw[i] === '%' ? Math.min(2, raw.length - i) : 1;
+  }
+  return `"${out}"`;
+}
+
 export function isLiteral(segments: readonly Segment[]): boolean {
   return segments.every((s) => 'text' in s);
 }
