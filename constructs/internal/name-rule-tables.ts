@@ -126,6 +126,41 @@ export const BUCKET_NAME_RULES: readonly NameRule[] = [
   },
 ];
 
+/**
+ * S3 directory bucket (S3 Express One Zone) naming rules: `<base>--<zone id>--x-s3`, 3 to 63
+ * characters with the suffix, lowercase letters, digits and '-' only (no dots), starting and ending
+ * with a letter or a digit, and the general purpose buckets' reserved prefixes. That the zone id is
+ * the one of `location` is S3's to check at apply.
+ */
+export const DIRECTORY_BUCKET_NAME_RULES: readonly NameRule[] = [
+  ...lengthRules('directory-bucket-name', 3, 63, 'shorten the base name (the part before --<zone id>--x-s3)'),
+  {
+    id: 'directory-bucket-name/charset',
+    requirement: "contain only lowercase letters, digits and '-'",
+    fix: 'lowercase the name and replace other characters (dots included) with "-"',
+    constraint: { kind: 'matches', pattern: '^[a-z0-9-]*$' },
+  },
+  {
+    id: 'directory-bucket-name/edges',
+    requirement: 'start and end with a letter or a digit',
+    fix: 'remove the leading punctuation',
+    constraint: { kind: 'matches', pattern: '^([A-Za-z0-9](.*[A-Za-z0-9])?)?$' },
+  },
+  {
+    id: 'directory-bucket-name/zone-suffix',
+    requirement: 'end with --<zone id>--x-s3 (for example --use1-az4--x-s3)',
+    fix: 'append "--" and the zone id of its location, then "--x-s3"',
+    constraint: { kind: 'matches', pattern: '--[a-z0-9]+(-[a-z0-9]+)*--x-s3$' },
+    checkableWhenPartial: false,
+  },
+  {
+    id: 'directory-bucket-name/reserved-prefix',
+    requirement: "not start with a prefix S3 reserves ('xn--', 'sthree-', 'amzn-s3-demo-')",
+    fix: 'choose another start for the name',
+    constraint: { kind: 'noPrefix', values: ['xn--', 'sthree-', 'amzn-s3-demo-'] },
+  },
+];
+
 export const FUNCTION_NAME_RULES: readonly NameRule[] = [
   ...lengthRules('function-name', 1, 64, 'shorten the name, or omit functionName and let UnreservedFunction derive one that fits'),
   {
@@ -265,6 +300,15 @@ export const NAME_KINDS = {
     derivation: { lowercase: true, keep: '-' },
     terraformType: 'aws_s3_bucket',
     nameAttribute: 'bucket',
+    uniqueWithin: 'global',
+  },
+  directoryBucket: {
+    resource: 'S3 directory bucket',
+    rules: DIRECTORY_BUCKET_NAME_RULES,
+    derivation: { lowercase: true, keep: '-' },
+    terraformType: 'aws_s3_directory_bucket',
+    nameAttribute: 'bucket',
+    // Unique within its zone, across accounts; the zone id is part of the name, so equal names are in one zone.
     uniqueWithin: 'global',
   },
   function: {

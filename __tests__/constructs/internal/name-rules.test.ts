@@ -16,10 +16,11 @@ describe('NAME_KINDS: one rule table per named resource', () => {
     expect(derivationSpecOf(NAME_KINDS.stateMachine)).toMatchObject({ maxLength: 80 });
   });
 
-  it('states each namespace: S3 global, IAM per account, the others per account and region', () => {
+  it('states each namespace: S3 global (a directory bucket name holds its zone), IAM per account, the others per account and region', () => {
     const scopes = Object.fromEntries(Object.entries(NAME_KINDS).map(([id, kind]) => [id, kind.uniqueWithin]));
     expect(scopes).toEqual({
       bucket: 'global',
+      directoryBucket: 'global',
       function: 'account-region',
       role: 'account',
       stateMachine: 'account-region',

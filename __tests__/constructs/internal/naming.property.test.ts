@@ -49,10 +49,14 @@ const mutate = (parts: string[]) =>
 
 const pathOf = (parts: readonly string[]) => parts.join('/');
 
-/** The literal part each kind derives, plus the deploy-time end it is checked with (buckets only). */
+/** The longest zone suffix of a directory bucket (a Local Zone id such as usw2-lax1-az1). */
+const LONGEST_ZONE_SUFFIX = '--usw2-lax1-az1--x-s3';
+
+/** The literal part each kind derives, plus the end it is checked with (buckets: account and region; directory buckets: the zone). */
 function derived(kindId: NameKindId, parts: readonly string[]): { name: string; full: string } {
   const kind = NAME_KINDS[kindId];
-  const suffix = kindId === 'bucket' ? { sample: LONGEST_ACCOUNT_AND_REGION_SUFFIX } : undefined;
+  const suffix =
+    kindId === 'bucket' ? { sample: LONGEST_ACCOUNT_AND_REGION_SUFFIX } : kindId === 'directoryBucket' ? { sample: LONGEST_ZONE_SUFFIX } : undefined;
   const name = deriveName(derivationSpecOf(kind), parts, pathOf(parts), suffix);
   return { name, full: `${name}${suffix?.sample ?? ''}` };
 }

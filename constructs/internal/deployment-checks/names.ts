@@ -25,6 +25,7 @@ interface NameAttribute {
 /** The types whose names are validated against their rule table, and the arguments holding the name. */
 export const GOVERNED_NAMES: ReadonlyMap<string, { readonly kind: NameKind; readonly attributes: readonly NameAttribute[] }> = new Map([
   [NAME_KINDS.bucket.terraformType, { kind: NAME_KINDS.bucket, attributes: [{ attribute: 'bucket' }, { attribute: 'bucket_prefix', prefix: true }] }],
+  [NAME_KINDS.directoryBucket.terraformType, { kind: NAME_KINDS.directoryBucket, attributes: [{ attribute: 'bucket' }] }],
   [NAME_KINDS.function.terraformType, { kind: NAME_KINDS.function, attributes: [{ attribute: 'function_name' }] }],
   [NAME_KINDS.role.terraformType, { kind: NAME_KINDS.role, attributes: [{ attribute: 'name' }, { attribute: 'name_prefix', prefix: true }] }],
   [NAME_KINDS.table.terraformType, { kind: NAME_KINDS.table, attributes: [{ attribute: 'name' }] }],

@@ -496,10 +496,33 @@ describe('open findings (it.failing: passes while the hole is open, fails once i
   }
 
   // aws_s3_directory_bucket is not a governed type: an uppercase name (seed failure 1's shape) synthesizes.
-  it.failing('refuses an uppercase S3 directory bucket name', () => {
+  it('refuses an uppercase S3 directory bucket name', () => {
     const stack = plainStack('Directory');
     new S3DirectoryBucket(stack, 'Express', { bucket: 'TapStack-Data--use1-az4--x-s3', location: [{ name: 'use1-az4' }] });
     expect(() => Testing.synth(stack, true)).toThrow(/uppercase|lowercase/);
+  });
+
+  it('accepts a directory bucket name of AWS rules, and refuses a dot, a missing zone suffix and a name in use', () => {
+    const stack = plainStack('DirectoryOk');
+    const bucket = new S3DirectoryBucket(stack, 'Express', { bucket: 'tapstack-data--use1-az4--x-s3', location: [{ name: 'use1-az4' }] });
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+    bucket.bucket = 'tapstack.data--use1-az4--x-s3';
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('[directory-bucket-name/charset]');
+    bucket.bucket = 'tapstack-data';
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('[directory-bucket-name/zone-suffix]');
+    bucket.bucket = 'tapstack-data--use1-az4--x-s3';
+    new S3DirectoryBucket(stack, 'Again', { bucket: 'tapstack-data--use1-az4--x-s3', location: [{ name: 'use1-az4' }] });
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('[name/unique]');
+  });
+
+  it('checks a deploy-time directory bucket name at plan, rule by rule', () => {
+    const stack = plainStack('DirectoryVar');
+    const base = new TerraformVariable(stack, 'base', { type: 'string' });
+    new S3DirectoryBucket(stack, 'Express', { bucket: `${base.stringValue}--use1-az4--x-s3`, location: [{ name: 'use1-az4' }] });
+    const json = JSON.parse(Testing.synth(stack, true)) as { resource: { aws_s3_directory_bucket: { Express: { lifecycle: { precondition: { error_message: string }[] } } } } };
+    const messages = json.resource.aws_s3_directory_bucket.Express.lifecycle.precondition.map((p) => p.error_message);
+    expect(messages.some((m) => m.includes('[directory-bucket-name/zone-suffix]'))).toBe(true);
+    expect(messages.some((m) => m.includes('[directory-bucket-name/charset]'))).toBe(true);
   });
 
   // A name written as a %{ } directive is put into the precondition as `(…)`, which is no HCL expression:
