@@ -31,6 +31,8 @@ export interface Reservation {
   readonly shown: string;
   /** The Terraform expression of the part known only at deploy time, if any. */
   readonly deployTime?: string;
+  /** The provisioned concurrency configs the literal part comes from, when they claim more than the reservation. */
+  readonly provisionedBy?: readonly string[];
 }
 
 type ReadResult = { reservation?: Reservation; problem?: DeploymentViolation };
@@ -108,14 +110,61 @@ function readReservation(index: DocumentIndex, entry: ResourceEntry): ReadResult
   return { reservation: { entry, literal, shown, ...(total.length > 0 ? { deployTime: total.join(' + ') } : {}) } };
 }
 
-/** Every reservation of the document, and the reservations Lambda would refuse. */
+export const PROVISIONED_TYPE = 'aws_lambda_provisioned_concurrency_config';
+
+/** A provisioned concurrency config's literal total over its instances, and the function it names. */
+interface Provisioned {
+  readonly config: ResourceEntry;
+  readonly total: number;
+  /** The function resource of the document it configures, if synth can tell. */
+  readonly fn?: ResourceEntry;
+}
+
+/** The function a config's `function_name` names: a reference to one of its stack, or a function of the stack with that literal name. */
+function functionOf(index: DocumentIndex, config: ResourceEntry): ResourceEntry | undefined {
+  const raw = config.config.function_name;
+  if (typeof raw !== 'string') return undefined;
+  const address = /^\$\{(aws_lambda_function\.[A-Za-z0-9_-]+)\.(?:function_name|arn|id)\}$/.exec(raw)?.[1];
+  if (address) return index.find(config.stack, address);
+  return index.ofType(FUNCTION_TYPE).find((f) => f.stack === config.stack && f.config.function_name === raw);
+}
+
+/** Every provisioned concurrency config whose value and multiplicity synth knows (a deploy-time one is not counted). */
+function provisionedConfigs(index: DocumentIndex): Provisioned[] {
+  return index.ofType(PROVISIONED_TYPE).flatMap((config) => {
+    const value = literalInteger(config.config.provisioned_concurrent_executions);
+    if (value === undefined || value <= 0 || 'deployTime' in config.instances || config.instances.length === 0) return [];
+    const fn = functionOf(index, config);
+    return [{ config, total: value * config.instances.length, ...(fn ? { fn } : {}) }];
+  });
+}
+
+/**
+ * Every reservation of the document, and the reservations Lambda would refuse. Provisioned concurrency
+ * also comes out of the unreserved pool: a function counts the larger of its literal reservation and the
+ * provisioned concurrency of its configs (over its qualifiers), and a config of a function the document
+ * does not hold counts alone.
+ */
 export function reservationsOf(index: DocumentIndex): { reservations: Reservation[]; problems: DeploymentViolation[] } {
   const reservations: Reservation[] = [];
   const problems: DeploymentViolation[] = [];
+  const provisioned = provisionedConfigs(index);
   for (const entry of index.ofType(FUNCTION_TYPE)) {
     const { reservation, problem } = readReservation(index, entry);
-    if (reservation) reservations.push(reservation);
     if (problem) problems.push(problem);
+    const configs = provisioned.filter((p) => p.fn === entry);
+    const total = configs.reduce((sum, p) => sum + p.total, 0);
+    if (total > 0 && (reservation?.literal ?? 0) < total && reservation?.deployTime === undefined) {
+      reservations.push({
+        entry,
+        literal: total,
+        shown: `${total} provisioned (${configs.map((p) => `${p.config.address}=${p.total}`).join(', ')})`,
+        provisionedBy: configs.map((p) => p.config.address),
+      });
+    } else if (reservation) reservations.push(reservation);
+  }
+  for (const p of provisioned.filter((c) => c.fn === undefined)) {
+    reservations.push({ entry: p.config, literal: p.total, shown: `${p.total} provisioned`, provisionedBy: [p.config.address] });
   }
   return { reservations, problems };
 }
@@ -174,7 +223,7 @@ function groupViolation(group: TargetGroup<Reservation>, ruleId: string, value: 
   return {
     ruleId,
     ...refOf(first.entry),
-    field: 'reserved_concurrent_executions',
+    field: first.entry.type === PROVISIONED_TYPE ? 'provisioned_concurrent_executions' : 'reserved_concurrent_executions',
     value,
     requirement,
     fix: pin ? `${fix}; or, if they do not share one, ${PIN_TARGET_FIX}` : fix,
@@ -202,7 +251,9 @@ export function checkConcurrency(index: DocumentIndex, options: DeploymentCheckO
           total,
           `leave at least ${MIN_UNRESERVED_CONCURRENCY} of the Lambda concurrency quota of ${where} unreserved: ` +
             `${budgetVerdict(quota.quota, total)}. Reserving: ${listOf(literal)} (${total} in total; quota: ${source})`,
-          RESERVATION_FIX,
+          literal.some((r) => r.provisionedBy)
+            ? `${RESERVATION_FIX}; provisioned concurrency is taken from the same pool: lower provisioned_concurrent_executions of ${literal.flatMap((r) => r.provisionedBy ?? []).join(', ')}`
+            : RESERVATION_FIX,
         ),
       );
     }

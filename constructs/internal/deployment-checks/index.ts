@@ -27,6 +27,7 @@ export const TYPES_READ: { readonly resource: ReadonlySet<string>; readonly data
   resource: new Set([
     ...Object.values(NAME_KINDS).map((kind: NameKind) => kind.terraformType),
     'aws_lambda_function',
+    'aws_lambda_provisioned_concurrency_config',
     'aws_sfn_state_machine',
     'aws_dynamodb_table',
     'aws_api_gateway_account',

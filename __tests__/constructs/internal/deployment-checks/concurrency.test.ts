@@ -310,10 +310,30 @@ describe('issue 18 regressions: multiplicity of a reserving function', () => {
 describe('open findings (it.failing: passes while the hole is open, fails once it is closed; then make it an it)', () => {
   // Provisioned concurrency on a function that reserves nothing is taken from the unreserved pool, and
   // Lambda refuses it when less than 100 would stay unreserved; the check sums reservations only.
-  it.failing('refuses provisioned concurrency that leaves less than 100 of the quota unreserved', () => {
+  it('refuses provisioned concurrency that leaves less than 100 of the quota unreserved', () => {
     const stack = stackIn(Testing.app(), 'Provisioned');
     const fn = new LambdaFunction(stack, 'Warm', { functionName: 'warm', role: ROLE, handler: 'index.handler', runtime: 'nodejs22.x', filename: 'code.zip', publish: true });
     new LambdaProvisionedConcurrencyConfig(stack, 'Pc', { functionName: fn.functionName, qualifier: fn.version, provisionedConcurrentExecutions: 950 });
     expect(() => Testing.synth(stack, true)).toThrow(/unreserved/);
+    const message = errorOf(() => Testing.synth(stack, true));
+    expect(message).toContain('[function/unreserved-concurrency] reserved_concurrent_executions 950 must leave at least 100');
+    expect(message).toContain('Reserving: Provisioned/Warm=950 provisioned (aws_lambda_provisioned_concurrency_config.Pc=950)');
+    expect(message).toContain('lower provisioned_concurrent_executions of aws_lambda_provisioned_concurrency_config.Pc');
+  });
+
+  it('counts the larger of a reservation and the provisioned concurrency summed over qualifiers, and accepts what leaves 100', () => {
+    const stack = stackIn(Testing.app(), 'Qualifiers');
+    const fn = new LambdaFunction(stack, 'Warm', { functionName: 'warm', role: ROLE, handler: 'index.handler', runtime: 'nodejs22.x', filename: 'code.zip', publish: true, reservedConcurrentExecutions: 500 });
+    const live = new LambdaProvisionedConcurrencyConfig(stack, 'Live', { functionName: fn.functionName, qualifier: 'live', provisionedConcurrentExecutions: 300 });
+    const canary = new LambdaProvisionedConcurrencyConfig(stack, 'Canary', { functionName: 'warm', qualifier: 'canary', provisionedConcurrentExecutions: 100 });
+    // 500 reserved covers 400 provisioned: 500 counted, 500 left.
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+    live.provisionedConcurrentExecutions = 500;
+    canary.provisionedConcurrentExecutions = 450;
+    expect(errorOf(() => Testing.synth(stack, true))).toContain(
+      'Warm=950 provisioned (aws_lambda_provisioned_concurrency_config.Live=500, aws_lambda_provisioned_concurrency_config.Canary=450)',
+    );
+    canary.provisionedConcurrentExecutions = 400;
+    expect(() => Testing.synth(stack, true)).not.toThrow();
   });
 });
