@@ -336,4 +336,15 @@ describe('open findings (it.failing: passes while the hole is open, fails once i
     canary.provisionedConcurrentExecutions = 400;
     expect(() => Testing.synth(stack, true)).not.toThrow();
   });
+
+  it('counts a config of a function the app does not hold on its own, in its account and region sum', () => {
+    const config = (value: number) => ({ function_name: 'made-elsewhere', qualifier: 'live', provisioned_concurrent_executions: value });
+    const document = (value: number): DeploymentDocument => ({
+      valuesResolved: false,
+      stacks: [{ name: 'S', json: { provider: { aws: [{ region: 'us-east-1' }] }, resource: { aws_lambda_provisioned_concurrency_config: { Pc: config(value) } } } }],
+    });
+    const [violation] = checkDeployment(document(901));
+    expect(violation).toMatchObject({ ruleId: 'function/unreserved-concurrency', address: 'aws_lambda_provisioned_concurrency_config.Pc', field: 'provisioned_concurrent_executions', value: 901 });
+    expect(checkDeployment(document(900))).toEqual([]);
+  });
 });
