@@ -7,8 +7,8 @@
  * stack only. Pure.
  */
 import { DeploymentCheckOptions, DeploymentViolation, LambdaQuotaSource } from '../deployment-document';
-import { PIN_TARGET_FIX, TargetGroup, UNKNOWN, describeTarget, groupByPossibleTarget } from '../deployment-target';
-import { DocumentIndex, ResourceEntry, literalInteger, preconditionsOf, refOf, resolverFor, whereOf } from './model';
+import { PIN_TARGET_FIX, TargetGroup, UNKNOWN, describeTarget, groupByPossibleTarget, mayShareAccountAndRegion } from '../deployment-target';
+import { DocumentIndex, Instance, ResourceEntry, literalInteger, preconditionsOf, refOf, resolverFor, whereOf } from './model';
 import { LAMBDA_CONCURRENCY_QUOTA, lambdaQuotaSourcesOf } from './quota';
 import { hclExpressionOf, isLiteral, segmentsOf, substitute, textOf } from './template';
 
@@ -35,7 +35,12 @@ export interface Reservation {
   readonly provisionedBy?: readonly string[];
 }
 
-type ReadResult = { reservation?: Reservation; problem?: DeploymentViolation };
+type ReadResult = {
+  reservation?: Reservation;
+  problem?: DeploymentViolation;
+  /** Each literal instance's reservation by its suffix (-1: none), when every instance's is literal. */
+  byInstance?: ReadonlyMap<string, number>;
+};
 
 function invalid(entry: ResourceEntry, value: unknown, requirement: string, fix: string): ReadResult {
   return { problem: { ruleId: 'function/reserved-concurrency', ...refOf(entry), field: 'reserved_concurrent_executions', value, requirement, fix } };
@@ -84,19 +89,21 @@ function readReservation(index: DocumentIndex, entry: ResourceEntry): ReadResult
   let literal = 0;
   const shownParts: number[] = [];
   const deployTime: string[] = [];
+  const byInstance = new Map<string, number>();
   for (const instance of entry.instances) {
     const value = instanceValue(index, entry, raw, instance);
     if (typeof value === 'number') {
       const counted = Math.max(value, 0);
       literal += counted;
       shownParts.push(counted);
+      byInstance.set(instance.suffix, value);
       continue;
     }
     if ('bad' in value) return invalid(entry, value.bad, WHOLE_NUMBER, 'give a whole number, or remove the reservation');
     if (PER_INSTANCE.test(value.expression)) return perInstance(value.expression);
     deployTime.push(`max(${value.expression}, 0)`);
   }
-  if (literal === 0 && deployTime.length === 0) return {};
+  if (literal === 0 && deployTime.length === 0) return { byInstance };
   const same = shownParts.every((v) => v === shownParts[0]);
   const shown =
     deployTime.length > 0
@@ -107,64 +114,147 @@ function readReservation(index: DocumentIndex, entry: ResourceEntry): ReadResult
           ? shownParts.join(' + ')
           : String(literal);
   const total = deployTime.length > 1 && deployTime.every((d) => d === deployTime[0]) ? [`${deployTime[0]} * ${deployTime.length}`] : deployTime;
-  return { reservation: { entry, literal, shown, ...(total.length > 0 ? { deployTime: total.join(' + ') } : {}) } };
+  return {
+    reservation: { entry, literal, shown, ...(total.length > 0 ? { deployTime: total.join(' + ') } : {}) },
+    ...(deployTime.length === 0 ? { byInstance } : {}),
+  };
 }
 
 export const PROVISIONED_TYPE = 'aws_lambda_provisioned_concurrency_config';
 
-/** A provisioned concurrency config's literal total over its instances, and the function it names. */
-interface Provisioned {
+/** One instance of a provisioned concurrency config, on the function instance it configures. */
+interface ProvisionedOnFunction {
   readonly config: ResourceEntry;
-  readonly total: number;
-  /** The function resource of the document it configures, if synth can tell. */
-  readonly fn?: ResourceEntry;
+  /** The function instance's suffix (`[0]`, `["a"]`, '' without count or for_each). */
+  readonly suffix: string;
+  readonly value: number;
 }
 
-/** The function a config's `function_name` names: a reference to one of its stack, or a function of the stack with that literal name. */
-function functionOf(index: DocumentIndex, config: ResourceEntry): ResourceEntry | undefined {
+/** Provisioned concurrency on functions of the document, and what the document cannot place on one (counted alone). */
+interface ProvisionedClaims {
+  readonly onFunction: ReadonlyMap<ResourceEntry, readonly ProvisionedOnFunction[]>;
+  readonly alone: ReadonlyMap<ResourceEntry, number>;
+}
+
+/** The instance a key inside `fn[...]` stands for in one config instance: `0`, `"a"`, `count.index`, `each.key`. */
+function suffixOfKey(key: string, instance: Instance): string | undefined {
+  const trimmed = key.trim();
+  if (/^[0-9]+$/.test(trimmed)) return `[${Number(trimmed)}]`;
+  if (/^"(?:[^"\\$%]|\\.)*"$/.test(trimmed)) return `[${JSON.stringify(JSON.parse(trimmed) as string)}]`;
+  const bound = instance.bindings.get(trimmed);
+  if (typeof bound === 'number') return `[${bound}]`;
+  if (typeof bound === 'string') return `[${JSON.stringify(bound)}]`;
+  return undefined;
+}
+
+/** The literal name a function instance gets, if synth knows it. */
+function literalNameOf(index: DocumentIndex, entry: ResourceEntry, instance: Instance): string | undefined {
+  const raw = entry.config.function_name;
+  if (typeof raw !== 'string') return undefined;
+  const segments = substitute(segmentsOf(raw), resolverFor(index, entry, instance));
+  return isLiteral(segments) ? textOf(segments) : undefined;
+}
+
+const FUNCTION_REFERENCE = /^\$\{aws_lambda_function\.([A-Za-z0-9_-]+)(?:\[([^\]]+)\])?\.(?:function_name|arn|id)\}$/;
+
+/**
+ * The function instance one instance of a config names: a reference to a function of its stack
+ * (`fn`, `fn[0]`, `fn["a"]`, `fn[count.index]`, `fn[each.key]`, the key taken in the config's own
+ * instance), or a function instance of any stack that may share the config's account and region
+ * with that literal name (its own stack's first). Undefined when synth cannot tell which one: a
+ * function whose instances are known only at deploy time, a key that names no instance of it, a
+ * name two stacks' functions may both hold. The config then counts alone, on top of any
+ * reservation: over-counting refuses what AWS might accept, but never lets through what it refuses.
+ */
+function functionInstanceOf(index: DocumentIndex, config: ResourceEntry, instance: Instance): { fn: ResourceEntry; suffix: string } | undefined {
   const raw = config.config.function_name;
   if (typeof raw !== 'string') return undefined;
-  const address = /^\$\{(aws_lambda_function\.[A-Za-z0-9_-]+)\.(?:function_name|arn|id)\}$/.exec(raw)?.[1];
-  if (address) return index.find(config.stack, address);
-  return index.ofType(FUNCTION_TYPE).find((f) => f.stack === config.stack && f.config.function_name === raw);
+  const reference = FUNCTION_REFERENCE.exec(raw);
+  if (reference) {
+    const fn = index.find(config.stack, `${FUNCTION_TYPE}.${reference[1]}`);
+    if (!fn || 'deployTime' in fn.instances) return undefined;
+    const suffix = reference[2] === undefined ? '' : suffixOfKey(reference[2], instance);
+    return suffix !== undefined && fn.instances.some((i) => i.suffix === suffix) ? { fn, suffix } : undefined;
+  }
+  const segments = substitute(segmentsOf(raw), resolverFor(index, config, instance));
+  if (!isLiteral(segments)) return undefined;
+  const name = textOf(segments);
+  const candidates = index
+    .ofType(FUNCTION_TYPE)
+    .filter((fn) => !('deployTime' in fn.instances) && mayShareAccountAndRegion(fn.target, config.target))
+    .flatMap((fn) => (fn.instances as readonly Instance[]).filter((i) => literalNameOf(index, fn, i) === name).map((i) => ({ fn, suffix: i.suffix })));
+  const ofStack = candidates.filter((c) => c.fn.stack === config.stack);
+  const chosen = ofStack.length > 0 ? ofStack : candidates;
+  return chosen.length === 1 ? chosen[0] : undefined;
 }
 
-/** Every provisioned concurrency config whose value and multiplicity synth knows (a deploy-time one is not counted). */
-function provisionedConfigs(index: DocumentIndex): Provisioned[] {
-  return index.ofType(PROVISIONED_TYPE).flatMap((config) => {
+/** Every provisioned concurrency config whose value and multiplicity synth knows (a deploy-time one is not counted), per instance. */
+function provisionedClaims(index: DocumentIndex): ProvisionedClaims {
+  const onFunction = new Map<ResourceEntry, ProvisionedOnFunction[]>();
+  const alone = new Map<ResourceEntry, number>();
+  for (const config of index.ofType(PROVISIONED_TYPE)) {
     const value = literalInteger(config.config.provisioned_concurrent_executions);
-    if (value === undefined || value <= 0 || 'deployTime' in config.instances || config.instances.length === 0) return [];
-    const fn = functionOf(index, config);
-    return [{ config, total: value * config.instances.length, ...(fn ? { fn } : {}) }];
-  });
+    if (value === undefined || value <= 0 || 'deployTime' in config.instances) continue;
+    for (const instance of config.instances) {
+      const target = functionInstanceOf(index, config, instance);
+      if (!target) {
+        alone.set(config, (alone.get(config) ?? 0) + value);
+        continue;
+      }
+      onFunction.set(target.fn, [...(onFunction.get(target.fn) ?? []), { config, suffix: target.suffix, value }]);
+    }
+  }
+  return { onFunction, alone };
+}
+
+/** `aws_lambda_provisioned_concurrency_config.Pc=400, …`, summed per config; another stack's with its stack. */
+function configsShown(fn: ResourceEntry, claims: readonly ProvisionedOnFunction[]): { shown: string; addresses: string[] } {
+  const totals = new Map<string, number>();
+  for (const c of claims) {
+    const label = c.config.stack === fn.stack ? c.config.address : `${c.config.stack}/${c.config.address}`;
+    totals.set(label, (totals.get(label) ?? 0) + c.value);
+  }
+  return { shown: [...totals].map(([label, total]) => `${label}=${total}`).join(', '), addresses: [...totals.keys()] };
 }
 
 /**
  * Every reservation of the document, and the reservations Lambda would refuse. Provisioned concurrency
- * also comes out of the unreserved pool: a function counts the larger of its literal reservation and the
- * provisioned concurrency of its configs (over its qualifiers), and a config of a function the document
- * does not hold counts alone.
+ * also comes out of the unreserved pool: each function instance counts the larger of its literal
+ * reservation and the provisioned concurrency of its configs (over its qualifiers), and a config synth
+ * cannot place on a function instance of the document counts alone.
  */
 export function reservationsOf(index: DocumentIndex): { reservations: Reservation[]; problems: DeploymentViolation[] } {
   const reservations: Reservation[] = [];
   const problems: DeploymentViolation[] = [];
-  const provisioned = provisionedConfigs(index);
+  const claims = provisionedClaims(index);
   for (const entry of index.ofType(FUNCTION_TYPE)) {
-    const { reservation, problem } = readReservation(index, entry);
+    const { reservation, problem, byInstance } = readReservation(index, entry);
     if (problem) problems.push(problem);
-    const configs = provisioned.filter((p) => p.fn === entry);
-    const total = configs.reduce((sum, p) => sum + p.total, 0);
-    if (total > 0 && (reservation?.literal ?? 0) < total && reservation?.deployTime === undefined) {
-      reservations.push({
-        entry,
-        literal: total,
-        shown: `${total} provisioned (${configs.map((p) => `${p.config.address}=${p.total}`).join(', ')})`,
-        provisionedBy: configs.map((p) => p.config.address),
-      });
-    } else if (reservation) reservations.push(reservation);
+    const onFunction = claims.onFunction.get(entry) ?? [];
+    // A deploy-time reservation is checked at plan without its provisioned concurrency (docs/guards.md, "What is not seen").
+    if (onFunction.length === 0 || reservation?.deployTime !== undefined || 'deployTime' in entry.instances) {
+      if (reservation) reservations.push(reservation);
+      continue;
+    }
+    const provisionedOf = (suffix: string) => onFunction.filter((c) => c.suffix === suffix).reduce((sum, c) => sum + c.value, 0);
+    const literal = entry.instances.reduce((sum, i) => sum + Math.max(byInstance?.get(i.suffix) ?? 0, 0, provisionedOf(i.suffix)), 0);
+    if (literal <= (reservation?.literal ?? 0)) {
+      if (reservation) reservations.push(reservation);
+      continue;
+    }
+    const { shown, addresses } = configsShown(entry, onFunction);
+    const provisionedEverywhere = entry.instances.every((i) => Math.max(byInstance?.get(i.suffix) ?? 0, 0) <= provisionedOf(i.suffix));
+    reservations.push({
+      entry,
+      literal,
+      shown: reservation && !provisionedEverywhere
+        ? `${literal} reserved or provisioned, the larger per instance (reserved ${reservation.shown}; provisioned ${shown})`
+        : `${literal} provisioned (${shown})`,
+      provisionedBy: addresses,
+    });
   }
-  for (const p of provisioned.filter((c) => c.fn === undefined)) {
-    reservations.push({ entry: p.config, literal: p.total, shown: `${p.total} provisioned`, provisionedBy: [p.config.address] });
+  for (const [config, total] of claims.alone) {
+    reservations.push({ entry: config, literal: total, shown: `${total} provisioned`, provisionedBy: [config.address] });
   }
   return { reservations, problems };
 }

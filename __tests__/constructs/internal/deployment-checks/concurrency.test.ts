@@ -348,3 +348,61 @@ describe('open findings (it.failing: passes while the hole is open, fails once i
     expect(checkDeployment(document(900))).toEqual([]);
   });
 });
+
+describe('provisioned concurrency counted on the function instance it configures', () => {
+  type Json = Record<string, unknown>;
+  const provider = (account?: string) => ({ aws: [{ region: 'us-east-1', ...(account ? { allowed_account_ids: [account] } : {}) }] });
+  const stack = (name: string, resource: Json, account?: string) => ({ name, json: { provider: provider(account), resource } });
+  const documentOf = (...stacks: ReturnType<typeof stack>[]): DeploymentDocument => ({ valuesResolved: false, stacks });
+  const counted = (reserved: number, extra: Json = {}) => ({ function_name: 'fn-${count.index}', role: ROLE, count: 2, reserved_concurrent_executions: reserved, ...extra });
+  const pc = (functionName: string, value: number, extra: Json = {}) => ({ function_name: functionName, qualifier: 'live', provisioned_concurrent_executions: value, ...extra });
+  const unreserved = (document: DeploymentDocument) => checkDeployment(document).filter((v) => v.ruleId === 'function/unreserved-concurrency');
+
+  // 2 functions x 300 reserved, each with 200 provisioned: 600 claimed, not 600 + 400.
+  it.each([
+    ['fn[count.index]', { Pc: pc('${aws_lambda_function.fn[count.index].function_name}', 200, { count: 2 }) }],
+    ['fn[0] and fn[1]', { A: pc('${aws_lambda_function.fn[0].arn}', 200), B: pc('${aws_lambda_function.fn[1].function_name}', 200) }],
+    ['a literal name per instance', { Pc: pc('fn-${count.index}', 200, { count: 2 }) }],
+  ])('places a config naming %s on that instance', (_, configs) => {
+    const document = (reserved: number) =>
+      documentOf(stack('S', { aws_lambda_function: { fn: counted(reserved) }, aws_lambda_provisioned_concurrency_config: configs }));
+    expect(unreserved(document(300))).toEqual([]);
+    expect(unreserved(document(451))).toMatchObject([{ address: 'aws_lambda_function.fn', value: 902 }]);
+  });
+
+  it('matches each.key and ["a"] to the function instance of that key', () => {
+    const fn = { function_name: 'fn-${each.key}', role: ROLE, for_each: { a: 'a', b: 'b' }, reserved_concurrent_executions: 400 };
+    const document = (configs: Json) => documentOf(stack('S', { aws_lambda_function: { fn }, aws_lambda_provisioned_concurrency_config: configs }));
+    expect(unreserved(document({ Pc: pc('${aws_lambda_function.fn[each.key].function_name}', 400, { for_each: { a: 'a', b: 'b' } }) }))).toEqual([]);
+    expect(unreserved(document({ A: pc('${aws_lambda_function.fn["a"].function_name}', 400), B: pc('${aws_lambda_function.fn["b"].function_name}', 400) }))).toEqual([]);
+    // A key that names no instance of the function cannot be placed: it counts alone.
+    expect(unreserved(document({ C: pc('${aws_lambda_function.fn["c"].function_name}', 150) }))).toMatchObject([{ value: 950 }]);
+  });
+
+  it('counts a config instance that names no instance of the function (counts differ) on its own', () => {
+    const document = documentOf(
+      stack('S', {
+        aws_lambda_function: { fn: counted(400) },
+        aws_lambda_provisioned_concurrency_config: { Pc: pc('${aws_lambda_function.fn[count.index].function_name}', 150, { count: 3 }) },
+      }),
+    );
+    // fn[0] and fn[1] keep 400 each; Pc[2] names no function instance and counts 150 alone.
+    expect(unreserved(document)).toMatchObject([{ value: 950 }]);
+  });
+
+  it("places a literal name on another stack's function only where the two may share an account and region", () => {
+    const warm = { function_name: 'warm', role: ROLE, reserved_concurrent_executions: 800 };
+    const other = { function_name: 'other', role: ROLE, reserved_concurrent_executions: 800 };
+    const sameAccount = documentOf(
+      stack('Fn', { aws_lambda_function: { warm } }, ACCOUNT_A),
+      stack('Warmer', { aws_lambda_provisioned_concurrency_config: { Pc: pc('warm', 200) } }, ACCOUNT_A),
+    );
+    expect(unreserved(sameAccount)).toEqual([]);
+    const otherAccount = documentOf(
+      stack('Fn', { aws_lambda_function: { warm } }, ACCOUNT_A),
+      stack('Warmer', { aws_lambda_function: { other }, aws_lambda_provisioned_concurrency_config: { Pc: pc('warm', 150) } }, ACCOUNT_B),
+    );
+    // In account B no function is named warm: the config counts alone beside other's 800.
+    expect(unreserved(otherAccount)).toMatchObject([{ stack: 'Warmer', value: 950 }]);
+  });
+});
