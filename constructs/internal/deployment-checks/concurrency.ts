@@ -15,6 +15,14 @@ import { hclExpressionOf, isLiteral, segmentsOf, substitute, textOf } from './te
 /** AWS keeps at least this much account concurrency unreserved; a reservation that eats into it fails. */
 export const MIN_UNRESERVED_CONCURRENCY = 100;
 export const UNRESERVED_RULE = 'function/unreserved-concurrency';
+/**
+ * Lambda refuses provisioned concurrency (summed over a function's qualifiers) above the function's
+ * reserved concurrency, when it has one (PutProvisionedConcurrencyConfig).
+ */
+export const PROVISIONED_WITHIN_RESERVED = {
+  ruleId: 'function/provisioned-within-reserved',
+  fits: (reserved: number, provisioned: number) => provisioned <= reserved,
+} as const;
 const FUNCTION_TYPE = 'aws_lambda_function';
 
 /** What Lambda's API takes: a whole number of at least 0, or -1 for none. */
@@ -217,6 +225,24 @@ function configsShown(fn: ResourceEntry, claims: readonly ProvisionedOnFunction[
   return { shown: [...totals].map(([label, total]) => `${label}=${total}`).join(', '), addresses: [...totals.keys()] };
 }
 
+/** The violation of {@link PROVISIONED_WITHIN_RESERVED} on one function instance, at its first config. */
+function provisionedOverReserved(fn: ResourceEntry, suffix: string, reserved: number, configs: readonly ProvisionedOnFunction[]): DeploymentViolation {
+  const provisioned = configs.reduce((sum, c) => sum + c.value, 0);
+  const { shown, addresses } = configsShown(fn, configs);
+  const [first, ...others] = [...new Set(configs.map((c) => c.config))];
+  return {
+    ruleId: PROVISIONED_WITHIN_RESERVED.ruleId,
+    ...refOf(first),
+    field: 'provisioned_concurrent_executions',
+    value: provisioned,
+    requirement:
+      `be at most the reserved concurrency of ${whereOf(fn)}${suffix} (${reserved}), summed over its qualifiers: ` +
+      `Lambda refuses provisioned concurrency above a function's reservation at apply (${shown})`,
+    fix: `lower provisioned_concurrent_executions of ${addresses.join(', ')} to ${reserved} in total, or raise reserved_concurrent_executions of ${fn.address} to at least ${provisioned} (or remove it)`,
+    alsoInvolves: [refOf(fn), ...others.map(refOf)],
+  };
+}
+
 /**
  * Every reservation of the document, and the reservations Lambda would refuse. Provisioned concurrency
  * also comes out of the unreserved pool: each function instance counts the larger of its literal
@@ -237,6 +263,12 @@ export function reservationsOf(index: DocumentIndex): { reservations: Reservatio
       continue;
     }
     const provisionedOf = (suffix: string) => onFunction.filter((c) => c.suffix === suffix).reduce((sum, c) => sum + c.value, 0);
+    for (const instance of entry.instances) {
+      const reserved = byInstance?.get(instance.suffix);
+      const provisioned = provisionedOf(instance.suffix);
+      if (reserved === undefined || reserved < 0 || PROVISIONED_WITHIN_RESERVED.fits(reserved, provisioned)) continue;
+      problems.push(provisionedOverReserved(entry, instance.suffix, reserved, onFunction.filter((c) => c.suffix === instance.suffix)));
+    }
     const literal = entry.instances.reduce((sum, i) => sum + Math.max(byInstance?.get(i.suffix) ?? 0, 0, provisionedOf(i.suffix)), 0);
     if (literal <= (reservation?.literal ?? 0)) {
       if (reservation) reservations.push(reservation);

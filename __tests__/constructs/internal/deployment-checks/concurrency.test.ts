@@ -331,9 +331,12 @@ describe('open findings (it.failing: passes while the hole is open, fails once i
     live.provisionedConcurrentExecutions = 500;
     canary.provisionedConcurrentExecutions = 450;
     expect(errorOf(() => Testing.synth(stack, true))).toContain(
-      'Warm=950 provisioned (aws_lambda_provisioned_concurrency_config.Live=500, aws_lambda_provisioned_concurrency_config.Canary=450)',
+      '[function/provisioned-within-reserved] provisioned_concurrent_executions 950 must be at most the reserved concurrency of Qualifiers/Warm (500)',
     );
+    fn.reservedConcurrentExecutions = 950;
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('Reserving: Qualifiers/Warm=950 (950 in total;');
     canary.provisionedConcurrentExecutions = 400;
+    fn.reservedConcurrentExecutions = 900;
     expect(() => Testing.synth(stack, true)).not.toThrow();
   });
 
@@ -404,5 +407,47 @@ describe('provisioned concurrency counted on the function instance it configures
     );
     // In account B no function is named warm: the config counts alone beside other's 800.
     expect(unreserved(otherAccount)).toMatchObject([{ stack: 'Warmer', value: 950 }]);
+  });
+});
+
+describe('provisioned concurrency within the reservation of its function', () => {
+  const document = (reserved: number, provisioned: number, count?: number): DeploymentDocument => ({
+    valuesResolved: false,
+    stacks: [
+      {
+        name: 'S',
+        json: {
+          provider: { aws: [{ region: 'us-east-1' }] },
+          resource: {
+            aws_lambda_function: { fn: { function_name: 'warm', role: ROLE, reserved_concurrent_executions: reserved, ...(count ? { count, function_name: 'warm-${count.index}' } : {}) } },
+            aws_lambda_provisioned_concurrency_config: {
+              Live: { function_name: count ? '${aws_lambda_function.fn[count.index].function_name}' : '${aws_lambda_function.fn.function_name}', qualifier: 'live', provisioned_concurrent_executions: provisioned, ...(count ? { count } : {}) },
+            },
+          },
+        },
+      },
+    ],
+  });
+  const quota = { lambdaConcurrencyQuota: 100000 };
+
+  it('refuses more provisioned than reserved under a large quota, naming the config, the rule, the value and the fix', () => {
+    const [violation, ...rest] = checkDeployment(document(500, 950), quota);
+    expect(rest).toEqual([]);
+    expect(violation).toMatchObject({
+      ruleId: 'function/provisioned-within-reserved',
+      stack: 'S',
+      address: 'aws_lambda_provisioned_concurrency_config.Live',
+      field: 'provisioned_concurrent_executions',
+      value: 950,
+      alsoInvolves: [{ stack: 'S', address: 'aws_lambda_function.fn' }],
+    });
+    expect(violation.fix).toContain('lower provisioned_concurrent_executions of aws_lambda_provisioned_concurrency_config.Live to 500 in total, or raise reserved_concurrent_executions of aws_lambda_function.fn to at least 950');
+  });
+
+  it('accepts provisioned equal to the reservation, any provisioned without one (-1), and checks each counted instance', () => {
+    expect(checkDeployment(document(950, 950), quota)).toEqual([]);
+    expect(checkDeployment(document(-1, 950), quota)).toEqual([]);
+    expect(checkDeployment(document(300, 300, 2), quota)).toEqual([]);
+    expect(checkDeployment(document(300, 301, 2), quota).map((v) => v.ruleId)).toEqual(['function/provisioned-within-reserved', 'function/provisioned-within-reserved']);
   });
 });
