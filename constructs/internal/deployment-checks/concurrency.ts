@@ -41,6 +41,22 @@ export interface Reservation {
   readonly deployTime?: string;
   /** The provisioned concurrency configs the literal part comes from, when they claim more than the reservation. */
   readonly provisionedBy?: readonly string[];
+  /** What the literal part is, for messages: a reservation (the default), provisioned concurrency, or some of each. */
+  readonly claim?: ConcurrencyClaim;
+}
+
+/** The field a message names for a claim; a total of both kinds names neither attribute. */
+const CLAIM_FIELD = {
+  reserved: 'reserved_concurrent_executions',
+  provisioned: 'provisioned_concurrent_executions',
+  both: 'concurrency claimed (reserved and provisioned)',
+} as const;
+export type ConcurrencyClaim = keyof typeof CLAIM_FIELD;
+
+/** The field of a sum: the attribute its members all claim through, else the neutral label. */
+function fieldOf(members: readonly Reservation[]): string {
+  const kinds = new Set(members.map((r) => r.claim ?? 'reserved'));
+  return kinds.size === 1 ? CLAIM_FIELD[[...kinds][0]] : CLAIM_FIELD.both;
 }
 
 type ReadResult = {
@@ -283,10 +299,11 @@ export function reservationsOf(index: DocumentIndex): { reservations: Reservatio
         ? `${literal} reserved or provisioned, the larger per instance (reserved ${reservation.shown}; provisioned ${shown})`
         : `${literal} provisioned (${shown})`,
       provisionedBy: addresses,
+      claim: reservation && !provisionedEverywhere ? 'both' : 'provisioned',
     });
   }
   for (const [config, total] of claims.alone) {
-    reservations.push({ entry: config, literal: total, shown: `${total} provisioned`, provisionedBy: [config.address] });
+    reservations.push({ entry: config, literal: total, shown: `${total} provisioned`, provisionedBy: [config.address], claim: 'provisioned' });
   }
   return { reservations, problems };
 }
@@ -345,7 +362,7 @@ function groupViolation(group: TargetGroup<Reservation>, ruleId: string, value: 
   return {
     ruleId,
     ...refOf(first.entry),
-    field: first.entry.type === PROVISIONED_TYPE ? 'provisioned_concurrent_executions' : 'reserved_concurrent_executions',
+    field: fieldOf(group.members),
     value,
     requirement,
     fix: pin ? `${fix}; or, if they do not share one, ${PIN_TARGET_FIX}` : fix,

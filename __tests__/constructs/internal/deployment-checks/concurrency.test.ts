@@ -316,7 +316,7 @@ describe('open findings (it.failing: passes while the hole is open, fails once i
     new LambdaProvisionedConcurrencyConfig(stack, 'Pc', { functionName: fn.functionName, qualifier: fn.version, provisionedConcurrentExecutions: 950 });
     expect(() => Testing.synth(stack, true)).toThrow(/unreserved/);
     const message = errorOf(() => Testing.synth(stack, true));
-    expect(message).toContain('[function/unreserved-concurrency] reserved_concurrent_executions 950 must leave at least 100');
+    expect(message).toContain('[function/unreserved-concurrency] provisioned_concurrent_executions 950 must leave at least 100');
     expect(message).toContain('Reserving: Provisioned/Warm=950 provisioned (aws_lambda_provisioned_concurrency_config.Pc=950)');
     expect(message).toContain('lower provisioned_concurrent_executions of aws_lambda_provisioned_concurrency_config.Pc');
   });
@@ -337,6 +337,16 @@ describe('open findings (it.failing: passes while the hole is open, fails once i
     expect(errorOf(() => Testing.synth(stack, true))).toContain('Reserving: Qualifiers/Warm=950 (950 in total;');
     canary.provisionedConcurrentExecutions = 400;
     fn.reservedConcurrentExecutions = 900;
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+  });
+
+  it('names the sum of a reservation and another function\'s provisioned concurrency by neither attribute', () => {
+    const stack = stackIn(Testing.app(), 'Mixed');
+    new LambdaFunction(stack, 'Cold', { functionName: 'cold', role: ROLE, reservedConcurrentExecutions: 500 });
+    const warm = new LambdaFunction(stack, 'Warm', { functionName: 'warm', role: ROLE, publish: true });
+    const pc = new LambdaProvisionedConcurrencyConfig(stack, 'Pc', { functionName: warm.functionName, qualifier: warm.version, provisionedConcurrentExecutions: 450 });
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('[function/unreserved-concurrency] concurrency claimed (reserved and provisioned) 950 must leave at least 100');
+    pc.provisionedConcurrentExecutions = 400;
     expect(() => Testing.synth(stack, true)).not.toThrow();
   });
 
