@@ -307,9 +307,9 @@ describe('issue 18 regressions: multiplicity of a reserving function', () => {
   });
 });
 
-describe('open findings (it.failing: passes while the hole is open, fails once it is closed; then make it an it)', () => {
+describe('provisioned concurrency, taken from the unreserved pool', () => {
   // Provisioned concurrency on a function that reserves nothing is taken from the unreserved pool, and
-  // Lambda refuses it when less than 100 would stay unreserved; the check sums reservations only.
+  // Lambda refuses it when less than 100 would stay unreserved.
   it('refuses provisioned concurrency that leaves less than 100 of the quota unreserved', () => {
     const stack = stackIn(Testing.app(), 'Provisioned');
     const fn = new LambdaFunction(stack, 'Warm', { functionName: 'warm', role: ROLE, handler: 'index.handler', runtime: 'nodejs22.x', filename: 'code.zip', publish: true });

@@ -487,7 +487,7 @@ async function parsesAsTerraform(preconditions: readonly { condition: string; er
   }
 }
 
-describe('open findings (it.failing: passes while the hole is open, fails once it is closed; then make it an it)', () => {
+describe('directory bucket names, and names written as %{ } directives, in plain stacks', () => {
   function plainStack(id: string): TerraformStack {
     const stack = new TerraformStack(Testing.app(), id);
     new AwsProvider(stack, 'aws', { region: 'us-east-1' });
@@ -495,7 +495,7 @@ describe('open findings (it.failing: passes while the hole is open, fails once i
     return stack;
   }
 
-  // aws_s3_directory_bucket is not a governed type: an uppercase name (seed failure 1's shape) synthesizes.
+  // Seed failure 1's shape on aws_s3_directory_bucket: an uppercase name S3 refuses at apply.
   it('refuses an uppercase S3 directory bucket name', () => {
     const stack = plainStack('Directory');
     new S3DirectoryBucket(stack, 'Express', { bucket: 'TapStack-Data--use1-az4--x-s3', location: [{ name: 'use1-az4' }] });
@@ -525,8 +525,8 @@ describe('open findings (it.failing: passes while the hole is open, fails once i
     expect(messages.some((m) => m.includes('[directory-bucket-name/charset]'))).toBe(true);
   });
 
-  // A name written as a %{ } directive is put into the precondition as `(…)`, which is no HCL expression:
-  // terraform stops with a parse error instead of the rule's message.
+  // Written into a precondition as `(%{…})`, such a name is no HCL expression: terraform would stop with a
+  // parse error instead of the rule's message.
   it('writes a precondition Terraform can parse for a name holding a %{ } directive', async () => {
     const stack = plainStack('Directive');
     new S3Bucket(stack, 'Code', { bucket: '%{if true}TapStack%{endif}-code' });

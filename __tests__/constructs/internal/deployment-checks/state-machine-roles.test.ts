@@ -330,7 +330,7 @@ describe("a permissions boundary on the role caps what its policies grant", () =
   });
 });
 
-describe('open findings (it.failing: passes while the false positive stands, fails once it is gone; then make it an it)', () => {
+describe('a logging role of another stack of the app, checked with that stack\'s policies and account', () => {
   // The role and its log-delivery policy live in a shared IAM stack; the state machine's role_arn becomes a
   // cross-stack remote-state output, and only the machine's own stack is searched for candidate roles.
   it("accepts a role of another stack of the app that its policy grants the log-delivery actions", () => {
