@@ -59,17 +59,47 @@ export function registerKeyedTable(table: IConstruct & { readonly schema: TableK
   tables.push({ table, tableArn: table.tableArn, literalName: Token.isUnresolved(name) ? undefined : name });
 }
 
-/** True when `resource` is the table's ARN, or one under it (`<arn>/index/<name>`, `<arn>/stream/...`). */
-function namesTable(resource: string, named: NamedTable): boolean {
-  if (resource === named.tableArn || resource.startsWith(`${named.tableArn}/`)) return true;
-  if (named.literalName === undefined) return false;
-  const arn = /^arn:[^:]+:dynamodb:[^:]*:[^:]*:table\/([^/]+)(?:\/|$)/.exec(resource);
-  return arn?.[1] === named.literalName;
+/** IAM's wildcards in a pattern (`*` any run, `?` one character), as a regular expression over the whole text. */
+function globRegExp(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 's');
+}
+
+/** Whether an IAM pattern matches some text that starts with `prefix` (`*` and `dynamodb:*` match `dynamodb:…`). */
+function globMayStartWith(pattern: string, prefix: string, ignoreCase: boolean): boolean {
+  const same = (a: string, b: string) => (ignoreCase ? a.toLowerCase() === b.toLowerCase() : a === b);
+  const from = (i: number, j: number): boolean => {
+    if (j === prefix.length) return true; // The rest of the pattern matches some tail.
+    if (i === pattern.length) return false;
+    if (pattern[i] === '*') return from(i + 1, j) || from(i, j + 1);
+    return (pattern[i] === '?' || same(pattern[i], prefix[j])) && from(i + 1, j + 1);
+  };
+  return from(0, 0);
+}
+
+/** Whether a statement's action grants some DynamoDB action: IAM actions are case-insensitive and take `*` and `?`. */
+export function grantsDynamoDb(action: string): boolean {
+  return globMayStartWith(action, 'dynamodb:', true);
+}
+
+/**
+ * True when `resource` covers the table: its ARN or one under it (`<arn>/index/<name>`, `<arn>/stream/...`),
+ * `*`, or an ARN pattern (`arn:aws:dynamodb:*:*:table/*`, `…:table/Jobs*`) matching the table's literal
+ * name. The partition, region and account of a pattern are not compared: the table's may be unknown at
+ * synth, and scanning a bundle one table too many errs towards refusing.
+ */
+export function namesTable(resource: string, named: { readonly tableArn: string; readonly literalName?: string }): boolean {
+  if (resource === '*' || resource === named.tableArn || resource.startsWith(`${named.tableArn}/`)) return true;
+  const arn = /^arn:[^:]*:([^:]*):[^:]*:[^:]*:(.*)$/s.exec(resource);
+  if (!arn || !globRegExp(arn[1]).test('dynamodb')) return false;
+  const part = arn[2];
+  if (named.literalName === undefined) return /^(?:\*|table\/\*)/.test(part); // Only a pattern over every table covers one whose name synth does not know.
+  return globRegExp(part).test(`table/${named.literalName}`) || globMayStartWith(part, `table/${named.literalName}/`, false);
 }
 
 /** The tables of the app that a DynamoDB statement on the code's role names. */
 function tablesNamedByRole(code: BundledCode): KeyedTable[] {
-  const statements = (code.role?.grantedStatements ?? []).filter((s) => s.actions.some((action) => action.startsWith('dynamodb:')));
+  const statements = (code.role?.grantedStatements ?? []).filter((s) => s.actions.some(grantsDynamoDb));
   const resources = statements.flatMap((s) => s.resources);
   return (tablesOfApp.get(code.node.root) ?? [])
     .filter((named) => resources.some((resource) => namesTable(resource, named)))

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdktf';
 import { strToU8, zipSync } from 'fflate';
+import fc from 'fast-check';
 import { Code } from '../../../constructs/code';
 import { ConsistentTable } from '../../../constructs/consistent-table';
-import { bundleKeySpellingViolations } from '../../../constructs/internal/bundle-key-names';
+import { bundleKeySpellingViolations, grantsDynamoDb, namesTable } from '../../../constructs/internal/bundle-key-names';
 import { defineKeySchema } from '../../../constructs/key-schema';
 import { LeastPrivilegeRole } from '../../../constructs/least-privilege-role';
 import { SafeBucket } from '../../../constructs/safe-bucket';
@@ -34,6 +35,16 @@ function app(entry: string) {
   const lower = new ConsistentTable(stack, 'Events', { schema: lowerSchema, deletionProtection: false });
   return { stack, fn, upper, lower, synth: () => Testing.synth(stack, true) };
 }
+
+const tempDirs: string[] = [];
+function prebuiltDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'prebuilt-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('the bundle check at synth', () => {
   it("refuses the seed's bundle (pk) granted a PK table, naming both spellings, both construct paths and the fix", () => {
@@ -102,7 +113,7 @@ describe('the bundle check at synth', () => {
 
   it("checks a prebuilt zip's handler file (Code.fromAsset), naming the file in the zip; other files of the zip are libraries and are not read", () => {
     const seedHandler = 'const d=require("@aws-sdk/lib-dynamodb");exports.handler=async e=>c.send(new d.GetCommand({TableName:"t",Key:{pk:e.id}}));';
-    const zip = join(mkdtempSync(join(tmpdir(), 'prebuilt-')), 'seed.zip');
+    const zip = join(prebuiltDir(), 'seed.zip');
     writeFileSync(zip, zipSync({ 'main.js': strToU8(seedHandler), 'node_modules/lib/index.js': strToU8('module.exports={Pk:1};') }));
     const fromAsset = (table: 'upper' | 'lower') => {
       const built = app(SEED_ENTRY);
@@ -165,5 +176,35 @@ describe('bundleKeySpellingViolations', () => {
       { path: 'App/Events', schema: other },
     ]);
     expect(only.requirement).toContain(`"PK" (ConsistentTable 'App/Orders') or "p_k" (ConsistentTable 'App/Events')`);
+  });
+});
+
+// A role built here refuses wildcards and uppercase services when a statement is added; the scan does not
+// rely on that rule: it reads a statement as IAM does, so no spelling of a grant skips the bundle.
+describe('which hand-written statements reach a table', () => {
+  const anyCase = (text: string) =>
+    fc.array(fc.boolean(), { minLength: text.length, maxLength: text.length }).map((upper) => [...text].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join(''));
+
+  it('reads an action as IAM does: case-insensitive, with * and ?', () => {
+    for (const action of ['dynamodb:GetItem', 'DynamoDB:GetItem', 'dynamodb:*', 'DynamoDB:Get*', '*', 'dynamo*', 'Dynamo???:Query', '*:GetItem']) {
+      expect([action, grantsDynamoDb(action)]).toEqual([action, true]);
+    }
+    for (const action of ['s3:GetObject', 'dynamodbx:GetItem', 'dax:GetItem', 'DynamoDB', 'logs:*', 'dynamo?:GetItem']) {
+      expect([action, grantsDynamoDb(action)]).toEqual([action, false]);
+    }
+    fc.assert(fc.property(anyCase('dynamodb'), fc.stringMatching(/^[A-Za-z*?]{1,12}$/), (service, name) => grantsDynamoDb(`${service}:${name}`)));
+    fc.assert(fc.property(fc.stringMatching(/^[a-z0-9-]{1,12}$/).filter((s) => s !== 'dynamodb'), fc.stringMatching(/^[A-Za-z*]{1,12}$/), (service, name) => !grantsDynamoDb(`${service}:${name}`)));
+  });
+
+  it('matches a wildcard table ARN to the tables it covers, and not to others', () => {
+    const jobs = { tableArn: '${aws_dynamodb_table.Jobs.arn}', literalName: 'Jobs' };
+    const unnamed = { tableArn: '${aws_dynamodb_table.Runs.arn}' };
+    const covering = ['*', 'arn:aws:dynamodb:*:*:table/*', 'arn:aws:dynamodb:us-east-1:123456789012:table/Jobs*', 'arn:*:dynamodb:*:*:table/Jo?s', 'arn:aws:dynamodb:*:*:table/Jobs/index/*', 'arn:aws:dynamodb:*:*:*'];
+    for (const resource of covering) expect([resource, namesTable(resource, jobs)]).toEqual([resource, true]);
+    const others = ['arn:aws:dynamodb:*:*:table/Job', 'arn:aws:dynamodb:*:*:table/JobsArchive', 'arn:aws:dynamodb:*:*:table/jobs*', 'arn:aws:s3:::*', 'arn:aws:dynamodb:*:*:table/Other*'];
+    for (const resource of others) expect([resource, namesTable(resource, jobs)]).toEqual([resource, false]);
+    // Only a pattern over every table covers a table whose name synth does not know.
+    expect(['*', 'arn:aws:dynamodb:*:*:table/*', 'arn:aws:dynamodb:*:*:table/Jobs*'].map((r) => namesTable(r, unnamed))).toEqual([true, true, false]);
+    expect(namesTable('${aws_dynamodb_table.Runs.arn}/index/byDate', unnamed)).toBe(true);
   });
 });
