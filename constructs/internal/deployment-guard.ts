@@ -15,6 +15,7 @@ import {
 } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { LambdaConcurrencyGuard, LambdaConcurrencySettings } from './concurrency-budget';
+import { CDKTF_CROSS_STACK } from './cdktf-cross-stack';
 import { DeploymentDocument, DeploymentViolation, StackDocument, TerraformJson } from './deployment-document';
 import { TYPES_READ, checkDeployment } from './deployment-checks';
 import { reservationsOf } from './deployment-checks/concurrency';
@@ -77,7 +78,7 @@ const PLAN_CHECK_TYPES = {
 const POLICY_TYPES = new Set(['aws_iam_role_policy', 'aws_iam_role_policy_attachment', 'aws_iam_policy_attachment', 'aws_iam_policy', 'aws_iam_policy_document']);
 
 /** The outputs cdktf adds to a stack another stack refers to (a state machine's role_arn may read one). */
-const isCrossStackOutput = (element: TerraformElement) => element instanceof TerraformOutput && element.node.id.startsWith('cross-stack-output-');
+const isCrossStackOutput = (element: TerraformElement) => element instanceof TerraformOutput && element.node.id.startsWith(CDKTF_CROSS_STACK.outputPrefix);
 
 function wanted(element: TerraformElement, scope: Exclude<DocumentScope, 'all'>): boolean {
   if (element instanceof TerraformProvider || element instanceof TerraformLocal) return true;

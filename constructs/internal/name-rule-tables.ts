@@ -83,6 +83,19 @@ function lengthRules(prefix: string, min: number, max: number, fix: string): Nam
   ];
 }
 
+/** The prefixes S3 reserves for every bucket name, general purpose and directory alike. */
+export const S3_RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'] as const;
+
+/** The reserved-prefix rule of one kind of S3 bucket name (its id under that kind's prefix). */
+function s3ReservedPrefixRule(kind: 'bucket-name' | 'directory-bucket-name'): NameRule {
+  return {
+    id: `${kind}/reserved-prefix`,
+    requirement: `not start with a prefix S3 reserves (${S3_RESERVED_PREFIXES.map((p) => `'${p}'`).join(', ')})`,
+    fix: 'choose another start for the name',
+    constraint: { kind: 'noPrefix', values: S3_RESERVED_PREFIXES },
+  };
+}
+
 /** S3 general purpose bucket naming rules. */
 export const BUCKET_NAME_RULES: readonly NameRule[] = [
   ...lengthRules('bucket-name', 3, 63, 'shorten the name, or omit bucketName and let SafeBucket derive one that fits'),
@@ -112,12 +125,7 @@ export const BUCKET_NAME_RULES: readonly NameRule[] = [
     constraint: { kind: 'doesNotMatch', pattern: '^[0-9]{1,3}([.][0-9]{1,3}){3}$' },
     checkableWhenPartial: false,
   },
-  {
-    id: 'bucket-name/reserved-prefix',
-    requirement: "not start with a prefix S3 reserves ('xn--', 'sthree-', 'amzn-s3-demo-')",
-    fix: 'choose another start for the name',
-    constraint: { kind: 'noPrefix', values: ['xn--', 'sthree-', 'amzn-s3-demo-'] },
-  },
+  s3ReservedPrefixRule('bucket-name'),
   {
     id: 'bucket-name/reserved-suffix',
     requirement: "not end with a suffix S3 reserves ('-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3')",
@@ -153,12 +161,7 @@ export const DIRECTORY_BUCKET_NAME_RULES: readonly NameRule[] = [
     constraint: { kind: 'matches', pattern: '--[a-z0-9]+(-[a-z0-9]+)*--x-s3$' },
     checkableWhenPartial: false,
   },
-  {
-    id: 'directory-bucket-name/reserved-prefix',
-    requirement: "not start with a prefix S3 reserves ('xn--', 'sthree-', 'amzn-s3-demo-')",
-    fix: 'choose another start for the name',
-    constraint: { kind: 'noPrefix', values: ['xn--', 'sthree-', 'amzn-s3-demo-'] },
-  },
+  s3ReservedPrefixRule('directory-bucket-name'),
 ];
 
 export const FUNCTION_NAME_RULES: readonly NameRule[] = [

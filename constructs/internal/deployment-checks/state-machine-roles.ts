@@ -5,6 +5,7 @@
  * in the account the state machine deploys to, and its name must pass IAM's
  * rules. Pure.
  */
+import { CROSS_STACK_REFERENCE } from '../cdktf-cross-stack';
 import { DeploymentCheckOptions, DeploymentViolation } from '../deployment-document';
 import { UNKNOWN, blocksOf, mayShareAccount } from '../deployment-target';
 import { LOG_DELIVERY_ACTIONS } from '../iam';
@@ -37,8 +38,6 @@ type RoleOf =
   | { readonly kind: 'deploy-time'; readonly shown: string; readonly expression: string };
 
 const ROLE_ARN_REFERENCE = /^(aws_iam_role\.[A-Za-z0-9_-]+)\.arn$/;
-/** What cdktf writes for a reference to another stack of the app: a remote state named after that stack, and one of its outputs. */
-const CROSS_STACK_REFERENCE = /^data\.terraform_remote_state\.cross-stack-reference-input-([^.\s]+)\.outputs\.([A-Za-z0-9_-]+)$/;
 
 /**
  * The role a cross-stack reference reads: cdktf puts `${aws_iam_role.x.arn}` into an output of the
