@@ -106,7 +106,22 @@ export function runGuardCheck(argv: readonly string[], io: GuardCheckIo): number
     io.stderr(`guard-check: ${parsed.reason} (guard-check --help)\n`);
     return EXIT_UNREADABLE;
   }
-  const { path, json, lambdaConcurrencyQuota } = parsed.args;
+  try {
+    return checkInput(parsed.args, io);
+  } catch (error) {
+    // Whatever the reading or the checks throw is no verdict: exit 2 with its reason, never a stack trace and exit 1 (violations).
+    io.stderr(`guard-check: ${oneLineReason(error)}\n`);
+    return EXIT_UNREADABLE;
+  }
+}
+
+function oneLineReason(error: unknown): string {
+  // By shape, not `instanceof Error`: an error from another realm has a message too.
+  const message = typeof error === 'object' && error !== null && typeof (error as Error).message === 'string' ? (error as Error).message : String(error);
+  return message.replace(/\s*\n\s*/g, ' ').trim() || 'failed';
+}
+
+function checkInput({ path, json, lambdaConcurrencyQuota }: GuardCheckArguments, io: GuardCheckIo): number {
   const input = readDeploymentInput(path, io.stdin);
   if (!input.ok) {
     io.stderr(`guard-check: ${input.reason.replace(/\s*\n\s*/g, ' ')}\n`);
@@ -131,8 +146,13 @@ export function runGuardCheck(argv: readonly string[], io: GuardCheckIo): number
 
 /** The command's entry point (bin/guard-check.cjs): the process's arguments, streams and exit code. */
 export function main(): void {
-  process.exitCode = runGuardCheck(process.argv.slice(2), {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-  });
+  try {
+    process.exitCode = runGuardCheck(process.argv.slice(2), {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
+  } catch (error) {
+    process.stderr.write(`guard-check: ${oneLineReason(error)}\n`);
+    process.exitCode = EXIT_UNREADABLE;
+  }
 }

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'fs';
 import { basename, dirname, join } from 'path';
 import { DeploymentDocument, StackDocument } from './deployment-document';
-import { isTerraformPlan, planDocumentOf } from './plan-document';
+import { MAX_NESTING_DEPTH, isTerraformPlan, nestingDepth, planDocumentOf } from './plan-document';
 
 export type InputKind = 'plan' | 'cdktf.out' | 'cdk.tf.json';
 
@@ -25,6 +25,18 @@ function isObject(value: unknown): value is Readonly<Record<string, unknown>> {
 
 function refused(reason: string): DeploymentInput {
   return { ok: false, reason };
+}
+
+/** A file system error (an unreadable folder, standard input not ready) as a refusal, naming what could not be read. */
+function fileSystemRefusal(error: NodeJS.ErrnoException, what: string): DeploymentInput {
+  return refused(`cannot read ${error.path ?? what}: ${error.code ?? error.message.split('\n')[0]}`);
+}
+
+/** By shape, not `instanceof`: an error made in another realm (a vm context, a test runner) is one too. */
+function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, syscall, message } = error as Partial<NodeJS.ErrnoException>;
+  return typeof code === 'string' && typeof syscall === 'string' && typeof message === 'string';
 }
 
 function isTerraformJson(value: unknown): value is Readonly<Record<string, unknown>> {
@@ -46,6 +58,7 @@ export function documentOfJsonText(text: string, name: string): DeploymentInput 
   } catch (error) {
     return refused(`not JSON (${(error as Error).message})`);
   }
+  if (nestingDepth(parsed) > MAX_NESTING_DEPTH) return refused(`nested more than ${MAX_NESTING_DEPTH} levels deep: neither Terraform JSON nor a plan's JSON goes that deep`);
   if (isTerraformPlan(parsed)) {
     if (parsed.errored === true) return refused('the plan errored (terraform plan failed part way): fix the plan first');
     return { ok: true, kind: 'plan', document: planDocumentOf(parsed, name) };
@@ -99,6 +112,15 @@ function documentOfStackFolders(folders: readonly string[]): DeploymentInput {
  * show -json plan | guard-check -`), whose text `stdin` returns.
  */
 export function readDeploymentInput(path: string, stdin: () => string = () => readFileSync(0, 'utf8')): DeploymentInput {
+  try {
+    return readInput(path, stdin);
+  } catch (error) {
+    if (isFileSystemError(error)) return fileSystemRefusal(error, path === '-' ? 'standard input' : path);
+    throw error;
+  }
+}
+
+function readInput(path: string, stdin: () => string): DeploymentInput {
   if (path === '-') return documentOfJsonText(stdin(), 'plan');
   if (!existsSync(path)) return refused(`${path}: no such file or folder`);
   if (statSync(path).isDirectory()) {

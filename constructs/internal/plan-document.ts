@@ -12,6 +12,7 @@
  * so a check can follow it to the role), else the argument's own address; an
  * attribute the configuration does not set (an `arn`, an `id`) is left out.
  */
+import { GuardValidationError } from '../guard-validation-error';
 import { DeploymentDocument, StackDocument } from './deployment-document';
 
 type Json = Readonly<Record<string, unknown>>;
@@ -23,6 +24,27 @@ function isObject(value: unknown): value is Json {
 /** Whether `value` looks like the JSON of `terraform show -json <planfile>` (not of a state, not of a configuration). */
 export function isTerraformPlan(value: unknown): value is Json {
   return isObject(value) && typeof value.format_version === 'string' && isObject(value.planned_values);
+}
+
+/**
+ * The deepest nesting of arrays and objects read: Terraform's values go a few
+ * dozen levels deep at most, and the conversion and the checks recurse, so a
+ * deeper document is refused with a reason rather than overflowing the stack.
+ */
+export const MAX_NESTING_DEPTH = 100;
+
+/** How deep arrays and objects nest in `value` (a scalar is 0); counted without recursion, stopping past `limit`. */
+export function nestingDepth(value: unknown, limit = MAX_NESTING_DEPTH): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** One resource instance as a plan's `resource_changes` or `prior_state` lists it. */
@@ -110,13 +132,18 @@ function unknownValue(expression: unknown, fallback: string): string {
  * `{ references }` for an argument, a list of such objects for a nested block.
  * Terraform's null (an argument not set) is left out.
  */
-function withUnknowns(value: unknown, unknown: unknown, expression: unknown, path: string): unknown {
+function withUnknowns(value: unknown, unknown: unknown, expression: unknown, path: string, depth = 0): unknown {
+  if (depth > MAX_NESTING_DEPTH) {
+    throw new GuardValidationError('planDocumentOf', path, [
+      { ruleId: 'plan/nesting-depth', field: path, value: `deeper than ${MAX_NESTING_DEPTH}`, requirement: `nest at most ${MAX_NESTING_DEPTH} levels deep`, fix: 'give the JSON of terraform show -json <planfile> as Terraform wrote it' },
+    ]);
+  }
   if (unknown === true) return unknownValue(Array.isArray(expression) ? undefined : expression, path);
   if (Array.isArray(value) || Array.isArray(unknown)) {
     const values = Array.isArray(value) ? value : [];
     const unknowns = Array.isArray(unknown) ? unknown : [];
     return Array.from({ length: Math.max(values.length, unknowns.length) }, (_, i) =>
-      withUnknowns(values[i], unknowns[i], Array.isArray(expression) ? expression[i] ?? expression[0] : expression, `${path}[${i}]`),
+      withUnknowns(values[i], unknowns[i], Array.isArray(expression) ? expression[i] ?? expression[0] : expression, `${path}[${i}]`, depth + 1),
     ).map((element) => (element === undefined ? `\${${path}}` : element));
   }
   if (isObject(value) || isObject(unknown)) {
@@ -129,7 +156,7 @@ function withUnknowns(value: unknown, unknown: unknown, expression: unknown, pat
     for (const key of new Set([...Object.keys(values), ...Object.keys(unknowns)])) {
       // An attribute of a block only the provider sets, and does not know yet, says nothing of the configuration.
       if (isBlock && unknowns[key] === true && expressions[key] === undefined) continue;
-      const element = withUnknowns(values[key], unknowns[key], isBlock ? expressions[key] : expression, `${path}.${key}`);
+      const element = withUnknowns(values[key], unknowns[key], isBlock ? expressions[key] : expression, `${path}.${key}`, depth + 1);
       if (element !== undefined && element !== null) out[key] = element;
     }
     return out;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import fc from 'fast-check';
@@ -70,9 +70,9 @@ describe('guard-check on the committed plans of the fixtures', () => {
   });
 });
 
-describe('guard-check on cdk.tf.json and cdktf.out', () => {
-  const stack = (bucket: string) => JSON.stringify({ provider: { aws: [{ region: 'us-east-1' }] }, resource: { aws_s3_bucket: { b: { bucket } } } });
+const stack = (bucket: string) => JSON.stringify({ provider: { aws: [{ region: 'us-east-1' }] }, resource: { aws_s3_bucket: { b: { bucket } } } });
 
+describe('guard-check on cdk.tf.json and cdktf.out', () => {
   it('reads every stack of a cdktf.out folder (and of the project folder holding it), or one stack', () => {
     const out = join(scratch, 'project', 'cdktf.out');
     for (const [id, bucket] of [['One', 'shared-name'], ['Two', 'shared-name']]) {
@@ -122,6 +122,53 @@ describe('guard-check refuses what it cannot read: exit 2, one line', () => {
     const result = run(argv);
     expect(result).toEqual({ code: 2, stdout: '', stderr: expect.stringContaining(reason) });
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  const expectOneLineRefusal = (result: ReturnType<typeof run>, reason: RegExp) => {
+    expect(result).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(/^guard-check: /) });
+    expect(result.stderr.split('\n')).toEqual([expect.stringMatching(reason), '']);
+  };
+
+  it('an unreadable folder: the reason, not a stack trace and exit 1', () => {
+    const locked = join(scratch, 'locked');
+    mkdirSync(join(locked, 'cdktf.out', 'stacks', 'One'), { recursive: true });
+    writeFileSync(join(locked, 'cdktf.out', 'stacks', 'One', 'cdk.tf.json'), stack('fine-name'));
+    chmodSync(join(locked, 'cdktf.out', 'stacks'), 0o000);
+    try {
+      const result = run([locked]);
+      // root reads a folder whatever its mode: there the folder is read, and the check runs.
+      if (process.getuid?.() === 0) expect(result.code).toBe(0);
+      else expectOneLineRefusal(result, /^guard-check: cannot read .*stacks: EACCES$/);
+    } finally {
+      chmodSync(join(locked, 'cdktf.out', 'stacks'), 0o755);
+    }
+  });
+
+  it('standard input that cannot be read (EAGAIN when it is non-blocking): the reason', () => {
+    let stderr = '';
+    // A real file system error thrown by the read, as even root gets one: reading a folder.
+    const code = runGuardCheck(['-'], { stdout: () => undefined, stderr: (t) => (stderr += t), stdin: () => readFileSync(scratch, 'utf8') });
+    expect({ code, stderr }).toEqual({ code: 2, stderr: 'guard-check: cannot read standard input: EISDIR\n' });
+  });
+
+  it('a plan nested deeper than any Terraform value: refused, not a stack overflow', () => {
+    const plan = JSON.parse(readFileSync(fixturePlanFile('clean'), 'utf8')) as { resource_changes: Array<{ change: { after: Record<string, unknown> } }> };
+    plan.resource_changes[0].change.after.tags = { deep: '@' };
+    const deep = JSON.stringify(plan).replace('"@"', `${'['.repeat(100_000)}"x"${']'.repeat(100_000)}`);
+    expectOneLineRefusal(run([file('deep-plan.json', deep)]), /deep-plan\.json: nested more than 100 levels deep/);
+    // Just past the limit is refused too; the committed plans are far below it.
+    let shallow: unknown = 'x';
+    for (let i = 0; i < 101; i += 1) shallow = [shallow];
+    expectOneLineRefusal(run(['-'], JSON.stringify({ resource: { aws_s3_bucket: { b: { tags: shallow } } } })), /nested more than 100 levels deep/);
+  });
+
+  it('anything else thrown while reading or checking: exit 2 with its reason on one line, not a stack trace and exit 1', () => {
+    let stderr = '';
+    const overflow = () => {
+      throw new RangeError('Maximum call stack size exceeded\n    at withUnknowns (plan-document.ts:1:1)');
+    };
+    const code = runGuardCheck(['-'], { stdout: () => undefined, stderr: (t) => (stderr += t), stdin: overflow });
+    expect({ code, stderr }).toEqual({ code: 2, stderr: 'guard-check: Maximum call stack size exceeded at withUnknowns (plan-document.ts:1:1)\n' });
   });
 
   it('prints its usage with --help, and exits 0', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { checkDeployment } from '../../../constructs/internal/deployment-checks';
-import { isTerraformPlan, planDocumentOf } from '../../../constructs/internal/plan-document';
+import { GuardValidationError } from '../../../constructs/guard-validation-error';
+import { MAX_NESTING_DEPTH, isTerraformPlan, nestingDepth, planDocumentOf } from '../../../constructs/internal/plan-document';
 import { FIXTURE_AWS, FIXTURE_NAMES, fixturePlanFile } from '../../helpers/offline-plan-json';
 
 /** The committed plan of a fixture (made offline by the real terraform and hashicorp/aws 5.100.0; the integration test remakes them). */
@@ -91,6 +92,20 @@ describe('planDocumentOf on the parts of a plan the fixtures do not have', () =>
     // A name known only after apply: refused in a plan, as no precondition is left to check it.
     expect(module.resource.aws_s3_bucket.data).toEqual({ bucket: '${var.prefix}' });
     expect(checkDeployment(document).map((v) => [v.stack, v.ruleId])).toEqual([['plan/module.app[0]', 'name/known-after-apply']]);
+  });
+
+  it('refuses a value nested deeper than MAX_NESTING_DEPTH instead of overflowing the stack', () => {
+    const nested = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}"x"${']'.repeat(depth)}`);
+    const deepPlan = (depth: number) => ({
+      ...plan,
+      resource_changes: [{ address: 'aws_s3_bucket.deep', mode: 'managed', type: 'aws_s3_bucket', name: 'deep', change: { actions: ['create'], after: { tags: nested(depth) }, after_unknown: {} } }],
+    });
+    expect(() => planDocumentOf(deepPlan(MAX_NESTING_DEPTH - 5), 'plan')).not.toThrow();
+    expect(() => planDocumentOf(deepPlan(100_000), 'plan')).toThrow(GuardValidationError);
+    expect(() => planDocumentOf(deepPlan(100_000), 'plan')).toThrow(/plan\/nesting-depth/);
+    expect(nestingDepth(nested(100_000))).toBe(MAX_NESTING_DEPTH + 1);
+    expect(nestingDepth(nested(7))).toBe(7);
+    expect(nestingDepth('x')).toBe(0);
   });
 
   it('is not fooled by a state or a configuration', () => {
