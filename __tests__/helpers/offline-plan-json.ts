@@ -89,7 +89,7 @@ function terraform(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv)
 
 /** The HCL fixtures of guard-check (__tests__/fixtures/guard-check/<name>/main.tf), each with its committed plan.json. */
 export const GUARD_CHECK_FIXTURES = join(__dirname, '..', 'fixtures', 'guard-check');
-export const FIXTURE_NAMES = ['clean', 'seed-1-bucket-name', 'seed-2-reserved-concurrency', 'seed-3-log-delivery'] as const;
+export const FIXTURE_NAMES = ['clean', 'seed-1-bucket-name', 'seed-2-reserved-concurrency', 'seed-3-log-delivery', 'role-instances', 'module-role'] as const;
 /** What the fixtures' plans read from AWS: the caller's account, and a Lambda quota of 200 (seed 2's 175 reserved leave 25). */
 export const FIXTURE_AWS = { accountId: '123456789012', lambdaConcurrencyQuota: 200 } as const;
 

@@ -39,8 +39,10 @@ function npxGuardCheck(...args: string[]): Promise<{ status: number | null; stdo
 /** The violation lines of a run, without the file's path (a fresh plan and the committed one sit in different places). */
 const verdictOf = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('['));
 
-const EXPECTED: Record<(typeof FIXTURE_NAMES)[number], { status: number; rule?: string; address?: string }> = {
+const EXPECTED: Record<(typeof FIXTURE_NAMES)[number], { status: number; rule?: string; address?: string; stacks?: number }> = {
   clean: { status: 0 },
+  'role-instances': { status: 0 },
+  'module-role': { status: 0, stacks: 2 },
   'seed-1-bucket-name': { status: 1, rule: 'bucket-name/charset', address: 'aws_s3_bucket.lambda_code' },
   'seed-2-reserved-concurrency': { status: 1, rule: 'function/unreserved-concurrency', address: 'aws_lambda_function.fn["notification"]' },
   'seed-3-log-delivery': { status: 1, rule: 'state-machine/log-delivery-permissions', address: 'aws_sfn_state_machine.workflow' },
@@ -79,7 +81,8 @@ describe('npx guard-check on fresh offline plans of the HCL fixtures', () => {
       expect(lines[0]).toContain(' Fix: ');
     } else {
       expect(lines).toEqual([]);
-      expect(fresh.stdout).toBe(`guard-check: ${freshPlans[name]} (plan, 1 stack): no violations\n`);
+      const stacks = expected.stacks ?? 1;
+      expect(fresh.stdout).toBe(`guard-check: ${freshPlans[name]} (plan, ${stacks} stack${stacks === 1 ? '' : 's'}): no violations\n`);
     }
     const committed = await npxGuardCheck(fixturePlanFile(name));
     expect(verdictOf(committed.stdout)).toEqual(lines.map((line) => line.replaceAll(`${name}/`, 'plan/')));

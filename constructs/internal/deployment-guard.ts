@@ -22,7 +22,7 @@ import { reservationsOf } from './deployment-checks/concurrency';
 import { DocumentIndex, ResourceEntry, soleInterpolation, whereOf } from './deployment-checks/model';
 import { GOVERNED_NAMES, NAME_UNIQUE_RULE, UNIQUE_SUFFIX_LENGTH, sharedNameCondition, sharedNames, stackNames } from './deployment-checks/names';
 import { namePreconditionsCover } from './deployment-checks/names';
-import { LOG_DELIVERY_ROLE_RULE, ROLE_ACCOUNT_RULE, rolePlanChecks } from './deployment-checks/state-machine-roles';
+import { LOG_DELIVERY_ROLE_RULE, ROLE_ACCOUNT_RULE, ROLE_ARN_REFERENCE, rolePlanChecks } from './deployment-checks/state-machine-roles';
 import { hclExpressionOf, segmentsOf } from './deployment-checks/template';
 import { hclCondition, hclStringLiteral } from './name-rule-tables';
 import { setGuardPreconditions, templateLiteral } from './guard-preconditions';
@@ -180,10 +180,11 @@ function hasResourceOfType(json: TerraformJson, type: string): boolean {
 function runsAsRoleElsewhere(json: TerraformJson): boolean {
   const resources = json.resource as Record<string, Record<string, { role_arn?: unknown }> | undefined> | undefined;
   return Object.values(resources?.aws_sfn_state_machine ?? {}).some(({ role_arn: roleArn }) => {
-    const address = typeof roleArn === 'string' ? /^\$\{(?:(aws_iam_role\.[A-Za-z0-9_-]+)\.arn|data\.terraform_remote_state\..*)\}$/.exec(roleArn) : null;
-    if (!address) return false;
-    const [type, name] = (address[1] ?? '').split('.');
-    return address[1] === undefined || (resources?.[type] as Record<string, unknown> | undefined)?.[name] === undefined;
+    const expression = typeof roleArn === 'string' ? soleInterpolation(roleArn) : undefined;
+    if (expression === undefined) return false;
+    if (expression.startsWith('data.terraform_remote_state.')) return true;
+    const role = ROLE_ARN_REFERENCE.exec(expression);
+    return role !== null && resources?.aws_iam_role?.[role[2]] === undefined;
   });
 }
 

@@ -11,6 +11,8 @@
  * argument has one (`role_arn = aws_iam_role.r.arn` gives `${aws_iam_role.r.arn}`,
  * so a check can follow it to the role), else the argument's own address; an
  * attribute the configuration does not set (an `arn`, an `id`) is left out.
+ * A module's stack carries its outputs the same way (`output.arn.value =
+ * "${aws_iam_role.r.arn}"`), so `module.X.arn` can be followed into it.
  */
 import { GuardValidationError } from '../guard-validation-error';
 import { DeploymentDocument, StackDocument } from './deployment-document';
@@ -206,6 +208,21 @@ function providerBlocks(plan: Json, moduleAddress: string): Json[] {
   return (own.length > 0 ? own : root).map(([, entry]) => providerBlock(entry));
 }
 
+/**
+ * A module's outputs, each `{ value }` with the output's first reference (`${aws_iam_role.r.arn}`), or its
+ * constant: what the module's caller reads as `module.X.<output>`, so a check can follow it into the module's stack.
+ */
+function moduleOutputs(module: Json | undefined): Record<string, Json> {
+  const outputs = module && isObject(module.outputs) ? module.outputs : {};
+  const out: Record<string, Json> = {};
+  for (const [name, output] of Object.entries(outputs)) {
+    const expression = isObject(output) ? output.expression : undefined;
+    if (isObject(expression) && 'constant_value' in expression) out[name] = { value: expression.constant_value };
+    else if (isObject(expression) && Array.isArray(expression.references)) out[name] = { value: unknownValue(expression, `module output ${name}`) };
+  }
+  return out;
+}
+
 /** Data source types a module inherits from the root module when it reads none itself: where it deploys, its quota. */
 const INHERITED_DATA = ['aws_caller_identity', 'aws_servicequotas_service_quota'];
 
@@ -238,6 +255,8 @@ export function planDocumentOf(plan: Json, name: string): DeploymentDocument {
       const json: Record<string, unknown> = { provider: { aws: providerBlocks(plan, moduleAddress) } };
       if (Object.keys(sections.resource).length > 0) json.resource = sections.resource;
       if (Object.keys(data).length > 0) json.data = data;
+      const outputs = moduleAddress === '' ? {} : moduleOutputs(moduleConfiguration(plan, moduleAddress));
+      if (Object.keys(outputs).length > 0) json.output = outputs;
       return { name: moduleAddress === '' ? name : `${name}/${moduleAddress}`, json };
     });
   return { stacks, valuesResolved: true };

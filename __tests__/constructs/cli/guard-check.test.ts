@@ -43,6 +43,13 @@ describe('guard-check on the committed plans of the fixtures', () => {
     expect(result.stderr).toBe('');
   });
 
+  it.each([
+    ['role-instances', 1],
+    ['module-role', 2],
+  ])('exits 0 on %s: a role named by its instance, or through a module output, is followed to its policy', (name, stacks) => {
+    expect(run([fixturePlanFile(name)])).toEqual({ code: 0, stdout: `guard-check: ${fixturePlanFile(name)} (plan, ${stacks} stack${stacks === 1 ? '' : 's'}): no violations\n`, stderr: '' });
+  });
+
   it('takes the quota the plan read from Service Quotas, and --lambda-concurrency-quota over it', () => {
     const plan = fixturePlanFile('seed-2-reserved-concurrency');
     expect(run([plan]).stdout).toContain(`this account's quota (${FIXTURE_AWS.lambdaConcurrencyQuota})`);

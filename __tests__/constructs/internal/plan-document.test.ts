@@ -20,7 +20,42 @@ describe('planDocumentOf on real plans of the HCL fixtures', () => {
       'seed-1-bucket-name': ['bucket-name/charset aws_s3_bucket.lambda_code'],
       'seed-2-reserved-concurrency': ['function/unreserved-concurrency aws_lambda_function.fn["notification"]'],
       'seed-3-log-delivery': ['state-machine/log-delivery-permissions aws_sfn_state_machine.workflow'],
+      'role-instances': [],
+      'module-role': [],
     });
+  });
+
+  type Plan = { resource_changes: Array<{ address: string }> };
+  const withoutChange = (name: string, address: string) => {
+    const plan = planOf(name) as unknown as Plan;
+    expect(plan.resource_changes.some((c) => c.address === address)).toBe(true);
+    return { ...plan, resource_changes: plan.resource_changes.filter((c) => c.address !== address) } as unknown as Record<string, unknown>;
+  };
+
+  it('follows role_arn to the instance of a counted or for_each role, and checks that instance\'s policies', () => {
+    expect(jsonOf('role-instances').resource.aws_sfn_state_machine.counted.role_arn).toBe('${aws_iam_role.counted[0].arn}');
+    expect(jsonOf('role-instances').resource.aws_sfn_state_machine.keyed.role_arn).toBe('${aws_iam_role.keyed["a"].arn}');
+    // Without the policy of one instance, that state machine (only) names a role lacking the actions: the instance was followed.
+    for (const [policy, machine] of [['aws_iam_role_policy.counted[0]', 'counted'], ['aws_iam_role_policy.keyed', 'keyed']]) {
+      const violations = checkDeployment(planDocumentOf(withoutChange('role-instances', policy), 'plan'));
+      expect(violations.map((v) => [v.ruleId, v.address])).toEqual([['state-machine/log-delivery-permissions', `aws_sfn_state_machine.${machine}`]]);
+      expect(violations[0].value).toMatch(new RegExp(`^\\$\\{aws_iam_role\\.${machine}\\[(0|"a")\\]\\.arn\\}$`));
+    }
+  });
+
+  it('follows role_arn = module.roles.arn through the module\'s output to the role in the module\'s stack', () => {
+    const document = planDocumentOf(planOf('module-role'), 'plan');
+    expect(document.stacks.map((s) => s.name)).toEqual(['plan', 'plan/module.roles']);
+    expect(document.stacks[0].json.resource).toMatchObject({ aws_sfn_state_machine: { workflow: { role_arn: '${module.roles.arn}' } } });
+    expect(document.stacks[1].json.output).toEqual({ arn: { value: '${aws_iam_role.workflow.arn}' } });
+    const violations = checkDeployment(planDocumentOf(withoutChange('module-role', 'module.roles.aws_iam_role_policy.log_delivery'), 'plan'));
+    expect(violations.map((v) => [v.ruleId, v.value])).toEqual([['state-machine/log-delivery-permissions', '${aws_iam_role.workflow.arn} of stack plan/module.roles']]);
+    // An output that is no role's ARN: refused, saying so (never followed to "clean").
+    const notARole = planOf('module-role') as any;
+    notARole.configuration.root_module.module_calls.roles.module.outputs.arn.expression = { references: ['var.name'] };
+    expect(checkDeployment(planDocumentOf(notARole, 'plan')).map((v) => [v.ruleId, v.requirement])).toEqual([
+      ['state-machine/log-delivery-role', expect.stringContaining('output arn of module.roles is not the arn of an aws_iam_role of that module')],
+    ]);
   });
 
   it('writes the values the plan resolved: a variable in a name, for_each instances, the quota read from Service Quotas', () => {

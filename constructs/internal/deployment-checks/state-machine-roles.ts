@@ -37,7 +37,14 @@ type RoleOf =
   | { readonly kind: 'not-an-arn'; readonly value: string }
   | { readonly kind: 'deploy-time'; readonly shown: string; readonly expression: string };
 
-const ROLE_ARN_REFERENCE = /^(aws_iam_role\.[A-Za-z0-9_-]+)\.arn$/;
+/**
+ * A reference to a role's ARN: `aws_iam_role.<name>.arn`, or of one instance of a counted or
+ * for_each role (`aws_iam_role.r[0].arn`, `aws_iam_role.r["a"].arn`, as a plan writes it).
+ * Group 1: the role's address with its instance key, as the document keys it; group 2: its name.
+ */
+export const ROLE_ARN_REFERENCE = /^(aws_iam_role\.([A-Za-z0-9_-]+)(?:\[(?:\d+|"(?:[^"\\]|\\.)*")\])?)\.arn$/;
+/** A module's output in a plan (`module.roles.arn`, `module.roles[0].arn`): group 1 the module instance, group 2 the output. */
+const MODULE_OUTPUT_REFERENCE = /^(module\.[A-Za-z0-9_-]+(?:\[(?:\d+|"(?:[^"\\]|\\.)*")\])?)\.([A-Za-z0-9_-]+)$/;
 
 /**
  * The role a cross-stack reference reads: cdktf puts `${aws_iam_role.x.arn}` into an output of the
@@ -60,6 +67,27 @@ function crossStackRole(index: DocumentIndex, machine: ResourceEntry, expression
   return { kind: 'cross-stack-unresolved', shown, why: `output ${outputName} of stack ${producer.name} is not the arn of an aws_iam_role of that stack` };
 }
 
+/**
+ * The role a plan's `module.X.<output>` names: the planned module instance is the stack `<stack>/module.X`
+ * (`<stack>.module.X` inside a module), and its output's value the reference the output's expression makes.
+ */
+function moduleOutputRole(index: DocumentIndex, machine: ResourceEntry, expression: string): RoleOf | undefined {
+  const match = index.document.valuesResolved ? MODULE_OUTPUT_REFERENCE.exec(expression) : null;
+  if (!match) return undefined;
+  const [, moduleInstance, outputName] = match;
+  const moduleStack = `${machine.stack}${machine.stack.includes('/') ? '.' : '/'}${moduleInstance}`;
+  const shown = `\${${expression}}`;
+  const stack = index.document.stacks.find((s) => s.name === moduleStack);
+  if (!stack) return { kind: 'cross-stack-unresolved', shown, why: `the plan has no module instance ${moduleInstance} (stack ${moduleStack})` };
+  const outputs = stack.json.output;
+  const output = isObject(outputs) && isObject(outputs[outputName]) ? outputs[outputName] : undefined;
+  const value = output && isObject(output) ? soleInterpolation(output.value) : undefined;
+  const address = value ? ROLE_ARN_REFERENCE.exec(value)?.[1] : undefined;
+  const role = address ? index.find(moduleStack, address) : undefined;
+  if (role) return { kind: 'resource', role };
+  return { kind: 'cross-stack-unresolved', shown, why: `output ${outputName} of ${moduleInstance} is not the arn of an aws_iam_role of that module` };
+}
+
 function roleOf(index: DocumentIndex, machine: ResourceEntry): RoleOf | undefined {
   const raw = machine.config.role_arn;
   if (typeof raw !== 'string') return undefined;
@@ -71,7 +99,7 @@ function roleOf(index: DocumentIndex, machine: ResourceEntry): RoleOf | undefine
   // the producer's own address: an address no other stack of the app declares is that stack's role.
   const elsewhere = roleAddress ? index.document.stacks.flatMap((s) => index.find(s.name, roleAddress) ?? []) : [];
   if (elsewhere.length === 1) return { kind: 'resource', role: elsewhere[0] };
-  const crossStack = expression ? crossStackRole(index, machine, expression) : undefined;
+  const crossStack = expression ? (crossStackRole(index, machine, expression) ?? moduleOutputRole(index, machine, expression)) : undefined;
   if (crossStack) return crossStack;
   const instance = 'deployTime' in machine.instances ? undefined : machine.instances[0];
   const segments = substitute(segmentsOf(raw), resolverFor(index, machine, instance));
@@ -190,8 +218,8 @@ function checkMachine(index: DocumentIndex, machine: ResourceEntry): DeploymentV
         ...refOf(machine),
         field: 'role_arn',
         value: role.shown,
-        requirement: `name, through its cross-stack reference, an aws_iam_role of another stack of this app, so its log-delivery permissions can be checked; ${role.why}`,
-        fix: 'pass the role resource\'s arn (role.arn) of the stack that creates it, or create the role in the state machine\'s stack',
+        requirement: `name, through its cross-stack reference or module output, an aws_iam_role of another stack of this app or module of this plan, so its log-delivery permissions can be checked; ${role.why}`,
+        fix: 'pass the role resource\'s arn (role.arn) of the stack or module that creates it (a module output whose value is aws_iam_role.<name>.arn), or create the role beside the state machine',
       });
       break;
     case 'not-an-arn':

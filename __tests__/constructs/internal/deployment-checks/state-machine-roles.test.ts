@@ -11,7 +11,9 @@ import { Fn, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { LoggedStateMachine, SafeBucket, UnreservedFunction, installDeploymentChecks } from '../../../../constructs';
 import { checkDeployment } from '../../../../constructs/internal/deployment-checks';
 import { DeploymentDocument } from '../../../../constructs/internal/deployment-document';
+import { ROLE_ARN_REFERENCE } from '../../../../constructs/internal/deployment-checks/state-machine-roles';
 import { LOG_DELIVERY_ACTIONS } from '../../../../constructs/internal/iam';
+import fc from 'fast-check';
 import { ECHO_ENTRY, errorOf, newStack } from '../../../helpers/stacks';
 
 const DEFINITION = { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } };
@@ -181,6 +183,20 @@ describe('a state machine in a plan (values resolved)', () => {
 
   it('refuses a role ARN known only after apply that names no role of the plan', () => {
     expect(checkDeployment(plan('${aws_iam_role.elsewhere.arn}', ACCOUNT)).map((v) => v.ruleId)).toEqual(['state-machine/log-delivery-role']);
+  });
+
+  it('reads a role reference with an instance index or key as that instance\'s address, and nothing else as a role', () => {
+    const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,20}$/);
+    const key = fc.oneof(fc.constant(''), fc.nat({ max: 1000 }).map((i) => `[${i}]`), fc.string({ maxLength: 8 }).map((k) => `[${JSON.stringify(k)}]`));
+    fc.assert(
+      fc.property(name, key, (n, k) => {
+        const match = ROLE_ARN_REFERENCE.exec(`aws_iam_role.${n}${k}.arn`);
+        return match !== null && match[1] === `aws_iam_role.${n}${k}` && match[2] === n;
+      }),
+    );
+    for (const other of ['aws_iam_role.r.id', 'aws_iam_role.r[0]', 'aws_iam_role.r[each.key].arn', 'aws_iam_role.r[0].arn.x', 'aws_iam_policy.r.arn', 'module.roles.arn']) {
+      expect(ROLE_ARN_REFERENCE.exec(other)).toBeNull();
+    }
   });
 });
 
