@@ -183,14 +183,41 @@ function argumentsOf(instance: PlannedInstance, config: Json | undefined): Json 
   return args;
 }
 
-/** An AWS provider configuration block from the configuration's expressions: constant values, anything else `${...}`. */
-function providerBlock(entry: Json): Json {
+/**
+ * The provider settings the checks read that a plan leaves as an expression, with the shape a whole value
+ * of each has. A plan's configuration gives a provider argument only its references (`var.region`), not
+ * whether it is that variable alone or a template around it (`"${var.prefix}-1"`): the variable's value is
+ * taken only when it has the shape of the whole setting.
+ */
+const PROVIDER_SETTING_SHAPES: Readonly<Record<string, (value: unknown) => boolean>> = {
+  region: (value) => typeof value === 'string' && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value),
+  allowed_account_ids: (value) => Array.isArray(value) && value.every((id) => typeof id === 'string' && /^\d{12}$/.test(id)),
+  role_arn: (value) => typeof value === 'string' && /^arn:[a-z-]+:iam::\d{12}:role\/\S+$/.test(value),
+};
+
+/** The plan's value of a provider setting that is a lone `var.NAME` reference, when it has the setting's shape. */
+function variableValue(plan: Json, expression: unknown, name: string): { value: unknown } | undefined {
+  const references = isObject(expression) && Array.isArray(expression.references) ? expression.references : [];
+  const variable = references.length === 1 && typeof references[0] === 'string' ? /^var\.([A-Za-z_][A-Za-z0-9_-]*)$/.exec(references[0]) : null;
+  const variables = isObject(plan.variables) ? plan.variables : {};
+  const entry = variable ? variables[variable[1]] : undefined;
+  const shape = PROVIDER_SETTING_SHAPES[name];
+  return isObject(entry) && 'value' in entry && shape?.(entry.value) ? { value: entry.value } : undefined;
+}
+
+/**
+ * An AWS provider configuration block from the configuration's expressions: constant values, a
+ * setting that is a variable (`region = var.region`) as the variable's value, anything else `${...}`.
+ */
+function providerBlock(plan: Json, entry: Json): Json {
   const block: Record<string, unknown> = {};
   if (typeof entry.alias === 'string' && entry.alias !== '') block.alias = entry.alias;
   const expressions = isObject(entry.expressions) ? entry.expressions : {};
   const read = (expression: unknown, name: string): unknown => {
     if (Array.isArray(expression)) return expression.map((nested) => (isObject(nested) ? fromExpressions(nested) : undefined)).filter(Boolean);
     if (isObject(expression) && 'constant_value' in expression) return expression.constant_value;
+    const variable = variableValue(plan, expression, name);
+    if (variable) return variable.value;
     return unknownValue(expression, `provider.aws.${name}`);
   };
   const fromExpressions = (nested: Json): Json => Object.fromEntries(Object.entries(nested).map(([name, expression]) => [name, read(expression, name)]));
@@ -205,7 +232,7 @@ function providerBlocks(plan: Json, moduleAddress: string): Json[] {
   const entries = Object.entries(configs).filter((e): e is [string, Json] => isObject(e[1]) && e[1].name === 'aws');
   const own = entries.filter(([key]) => callPath !== '' && key.startsWith(`${callPath}:`));
   const root = entries.filter(([key]) => !key.includes(':'));
-  return (own.length > 0 ? own : root).map(([, entry]) => providerBlock(entry));
+  return (own.length > 0 ? own : root).map(([, entry]) => providerBlock(plan, entry));
 }
 
 /**

@@ -143,6 +143,62 @@ describe('planDocumentOf on the parts of a plan the fixtures do not have', () =>
     expect(nestingDepth('x')).toBe(0);
   });
 
+  it('reads a provider setting that is a variable (region = var.region) as the variable\'s value, so two regions are not summed together', () => {
+    const fn = (name: string, providerKey: string) => ({
+      address: `aws_lambda_function.${name}`,
+      provider_config_key: providerKey,
+      expressions: { function_name: { constant_value: name }, reserved_concurrent_executions: { constant_value: 500 } },
+    });
+    const change = (name: string) => ({
+      address: `aws_lambda_function.${name}`,
+      mode: 'managed',
+      type: 'aws_lambda_function',
+      name,
+      change: { actions: ['create'], after: { function_name: name, reserved_concurrent_executions: 500 }, after_unknown: { arn: true } },
+    });
+    const regional = (variables: Record<string, { value: unknown }>) => ({
+      format_version: '1.2',
+      planned_values: { root_module: {} },
+      variables,
+      configuration: {
+        provider_config: {
+          aws: {
+            name: 'aws',
+            expressions: {
+              region: { references: ['var.region'] },
+              allowed_account_ids: { references: ['var.accounts'] },
+              assume_role: [{ role_arn: { references: ['var.deploy_role'] } }],
+            },
+          },
+          'aws.west': { name: 'aws', alias: 'west', expressions: { region: { references: ['var.west_region'] }, allowed_account_ids: { references: ['var.accounts'] } } },
+        },
+        root_module: { resources: [fn('east', 'aws'), fn('west', 'aws.west')] },
+      },
+      resource_changes: [change('east'), change('west')],
+    });
+    const variables = {
+      region: { value: 'us-east-1' },
+      west_region: { value: 'us-west-2' },
+      accounts: { value: ['111111111111'] },
+      deploy_role: { value: 'arn:aws:iam::111111111111:role/deploy' },
+    };
+    const document = planDocumentOf(regional(variables), 'plan');
+    expect(document.stacks[0].json.provider).toEqual({
+      aws: [
+        { region: 'us-east-1', allowed_account_ids: ['111111111111'], assume_role: [{ role_arn: 'arn:aws:iam::111111111111:role/deploy' }] },
+        { alias: 'west', region: 'us-west-2', allowed_account_ids: ['111111111111'] },
+      ],
+    });
+    // 500 reserved in each of two regions leaves 500 of the default 1000 in each: clean. Summed as one region it left 0.
+    expect(checkDeployment(document, { lambdaConcurrencyQuota: 1000 })).toEqual([]);
+    expect(checkDeployment(planDocumentOf(regional({ ...variables, west_region: { value: 'us-east-1' } }), 'plan'), { lambdaConcurrencyQuota: 1000 }).map((v) => v.ruleId)).toEqual([
+      'function/unreserved-concurrency',
+    ]);
+    // A variable without the shape of the whole setting may be part of a template ("${var.prefix}-east-1"): left unknown.
+    const partial = planDocumentOf(regional({ ...variables, region: { value: 'us' }, accounts: { value: ['not-an-account'] } }), 'plan');
+    expect(partial.stacks[0].json.provider).toMatchObject({ aws: [{ region: '${var.region}', allowed_account_ids: '${var.accounts}' }, { region: 'us-west-2' }] });
+  });
+
   it('is not fooled by a state or a configuration', () => {
     expect(isTerraformPlan({ format_version: '1.0', values: { root_module: {} } })).toBe(false);
     expect(isTerraformPlan({ resource: {} })).toBe(false);
