@@ -1,5 +1,5 @@
 /**
- * `guard-check PATH [--json] [--lambda-concurrency-quota N]`: the deployment
+ * `guard-check [--json] [--lambda-concurrency-quota N] [--] PATH`: the deployment
  * check on a `cdktf.out` folder, one `cdk.tf.json`, or the JSON of
  * `terraform show -json <planfile>` (see docs/guards.md, "guard-check").
  * Exit 0: clean; 1: violations, one line each (address, rule, value, fix);
@@ -16,9 +16,10 @@ export const EXIT_VIOLATIONS = 1;
 export const EXIT_UNREADABLE = 2;
 
 export const USAGE = [
-  'usage: guard-check PATH [--json] [--lambda-concurrency-quota N]',
+  'usage: guard-check [--json] [--lambda-concurrency-quota N] [--] PATH',
   '  PATH  a cdktf.out folder, a cdk.tf.json, or the JSON of `terraform show -json <planfile>` (- reads it from standard input)',
   '  --json                        print the result as JSON (violations, quota sources)',
+  '  --                            ends the options: a PATH starting with - follows it',
   '  --lambda-concurrency-quota N  the Lambda concurrency quota of every account and region (default: the plan\'s',
   `                                aws_servicequotas_service_quota value, else the stack's declared quota, else ${DEFAULT_ACCOUNT_CONCURRENCY_QUOTA})`,
   'exit: 0 clean, 1 violations, 2 unreadable input or arguments',
@@ -46,10 +47,20 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   let path: string | undefined;
   let json = false;
   let quota: number | undefined;
+  let optionsEnded = false;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
-    if (arg === '--help' || arg === '-h') return { ok: true, help: true };
-    if (arg === '--json') {
+    if (optionsEnded) {
+      if (path !== undefined) return { ok: false, reason: `one PATH only (got ${JSON.stringify(path)} and ${JSON.stringify(arg)})` };
+      path = arg;
+      continue;
+    }
+    if (arg === '--') {
+      // Ends the options, as in most commands: a PATH that starts with - (-plan.json) follows it.
+      optionsEnded = true;
+    } else if (arg === '--help' || arg === '-h') {
+      return { ok: true, help: true };
+    } else if (arg === '--json') {
       json = true;
     } else if (arg === '--lambda-concurrency-quota' || arg.startsWith('--lambda-concurrency-quota=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];

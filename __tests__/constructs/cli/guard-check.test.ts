@@ -197,6 +197,24 @@ describe('--lambda-concurrency-quota N', () => {
     for (const refused of ['0', '-5', '+5', '05', '1.5', '1e3', ' 10', '10 ', '1000000001', '']) expect(parseQuota(refused)).toBeUndefined();
   });
 
+  it('takes everything after -- as the PATH, even when it starts with -', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), fc.boolean(), (path, jsonFirst) => {
+        const parsed = parseArguments(jsonFirst ? ['--json', '--', path] : ['--', path]);
+        return parsed.ok && 'args' in parsed && parsed.args.path === path && parsed.args.json === jsonFirst;
+      }),
+    );
+    expect(parseArguments(['--', '--help'])).toEqual({ ok: true, args: { path: '--help', json: false } });
+    expect(parseArguments(['--', '-plan.json', '--json'])).toEqual({ ok: false, reason: 'one PATH only (got "-plan.json" and "--json")' });
+    expect(parseArguments(['--'])).toEqual({ ok: false, reason: 'no PATH given' });
+    // Without --, such a PATH is an unknown option, as before.
+    expect(parseArguments(['-plan.json'])).toEqual({ ok: false, reason: 'unknown option -plan.json' });
+    const named = join(scratch, '-dash');
+    mkdirSync(named, { recursive: true });
+    writeFileSync(join(named, 'cdk.tf.json'), stack('dash-name'));
+    expect(run(['--json', '--', named]).code).toBe(0);
+  });
+
   it('parses as the flag or with =, anywhere among the arguments', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1_000_000_000 }), fc.boolean(), fc.boolean(), (n, withEquals, flagFirst) => {
