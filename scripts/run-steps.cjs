@@ -10,78 +10,133 @@
 // whole group, which is what a terminal's Ctrl-C does (it signals the foreground group).
 //
 // Each argument is one word (the shell of npm's `sh -c` has split them); a quoted '&&' separates
-// commands, which run without a shell, in order, until one fails. Arguments npm appends (as in
-// `npm test -- -t name`) go to the last command, as they did in a `a && b` script.
-// The exit status is the last command's; a command killed by a signal kills the runner with it.
+// steps, which run without a shell, in order, until one fails. A quoted '//' joins commands into
+// one step whose commands run side by side (`npm test` overlaps CPU-bound checks with tests that
+// mostly wait on Terraform and the emulator); the step fails when any of them fails, after all
+// have finished, and each line they print starts with the command's name. Arguments npm appends
+// (as in `npm test -- -t name`) go to the last command, as they did in a `a && b` script.
+// With more than one command, the runner prints how long each took (stderr), so a slow step shows
+// in every log. The exit status is the failed command's; a command killed by a signal kills the
+// runner with it.
 'use strict';
 const { spawn } = require('child_process');
 const { constants } = require('os');
 
-const SEPARATOR = '&&';
+const SEQUENCE = '&&';
+const BESIDE = '//';
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** The commands in `argv`, split at each '&&'. */
-function commandsOf(argv) {
-  const commands = [[]];
+/** The steps in `argv`, split at each '&&'; each step's commands, split at each '//'. */
+function stepsOf(argv) {
+  const steps = [[[]]];
   for (const arg of argv) {
-    if (arg === SEPARATOR) commands.push([]);
-    else commands[commands.length - 1].push(arg);
+    const step = steps[steps.length - 1];
+    if (arg === SEQUENCE) steps.push([[]]);
+    else if (arg === BESIDE) step.push([]);
+    else step[step.length - 1].push(arg);
   }
-  if (commands.some((command) => command.length === 0)) {
-    throw new Error(`run-steps: an empty command in ${JSON.stringify(argv)}; usage: run-steps.cjs <command> ['&&' <command> ...]`);
+  if (steps.some((step) => step.some((command) => command.length === 0))) {
+    throw new Error(`run-steps: an empty command in ${JSON.stringify(argv)}; usage: run-steps.cjs <command> ['&&'|'//' <command> ...]`);
   }
-  return commands;
+  return steps;
 }
 
-let current;
+/** A short name for a command in logs: the script of `npm run <script>`, else its words, shortened. */
+function labelOf([command, ...args]) {
+  if (command === 'npm' && args[0] === 'run' && args[1]) return args[1];
+  const words = [command.split('/').pop(), ...args].join(' ');
+  return words.length > 48 ? `${words.slice(0, 47)}…` : words;
+}
+
+const running = new Set();
 let received;
 
 function forward(signal) {
   received = received ?? signal;
-  if (!current) return;
-  try {
-    process.kill(-current.pid, signal);
-  } catch {
-    // The group is gone already: the command exited between the signal and here.
+  for (const child of running) {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // The group is gone already: the command exited between the signal and here.
+    }
   }
 }
 
-/** Runs one command in a process group of its own; resolves with its exit code or signal. */
-function run([command, ...args]) {
+/** Copies `from` to `to` line by line, each line starting with `prefix`. */
+function prefixLines(from, to, prefix) {
+  let partial = '';
+  from.setEncoding('utf8');
+  from.on('data', (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop();
+    if (lines.length > 0) to.write(lines.map((line) => `${prefix}${line}\n`).join(''));
+  });
+  from.on('end', () => {
+    if (partial) to.write(`${prefix}${partial}\n`);
+  });
+}
+
+/** Runs one command in a process group of its own; resolves with its exit code or signal, and how long it ran. */
+function run([command, ...args], prefix) {
+  const started = process.hrtime.bigint();
   return new Promise((resolve) => {
-    current = spawn(command, args, { stdio: 'inherit', detached: true });
+    const child = spawn(command, args, { stdio: prefix ? ['inherit', 'pipe', 'pipe'] : 'inherit', detached: true });
+    running.add(child);
+    if (prefix) {
+      prefixLines(child.stdout, process.stdout, prefix);
+      prefixLines(child.stderr, process.stderr, prefix);
+    }
     // A signal that came before the command started stops it too.
     if (received) forward(received);
-    current.once('error', (error) => {
+    const done = (result) => {
+      running.delete(child);
+      resolve({ ...result, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    };
+    child.once('error', (error) => {
       console.error(`run-steps: cannot run ${command}: ${error.message}`);
-      resolve({ code: 127 });
+      done({ code: 127 });
     });
-    current.once('exit', (code, signal) => resolve({ code, signal }));
+    // 'close', not 'exit': the piped output has been read to its end.
+    child.once('close', (code, signal) => done({ code, signal }));
   });
 }
 
 async function main() {
-  const commands = commandsOf(process.argv.slice(2));
+  const steps = stepsOf(process.argv.slice(2));
+  const timed = steps.flat().length > 1;
+  const started = process.hrtime.bigint();
   for (const signal of FORWARDED) process.on(signal, () => forward(signal));
-  for (const [i, command] of commands.entries()) {
-    const { code, signal } = await run(command);
-    current = undefined;
-    if (signal) {
+  for (const [i, step] of steps.entries()) {
+    const results = await Promise.all(
+      step.map(async (command) => {
+        const label = labelOf(command);
+        const result = await run(command, step.length > 1 ? `[${label}] ` : undefined);
+        if (timed) {
+          const status = result.signal ? `killed by ${result.signal}` : result.code === 0 ? 'ok' : `exit ${result.code}`;
+          console.error(`run-steps: ${label}: ${result.seconds.toFixed(1)} s, ${status}`);
+        }
+        return result;
+      }),
+    );
+    const signalled = results.find((result) => result.signal);
+    if (signalled) {
       // The command died of the signal: die of it too, so npm and shells see the same status.
       for (const forwarded of FORWARDED) process.removeAllListeners(forwarded);
-      process.kill(process.pid, signal);
+      process.kill(process.pid, signalled.signal);
       return;
     }
-    if (code !== 0) {
-      process.exitCode = code ?? 1;
+    const failed = results.find((result) => result.code !== 0);
+    if (failed) {
+      process.exitCode = failed.code ?? 1;
       return;
     }
-    if (received && i < commands.length - 1) {
-      // Stopped on request between two commands: the rest do not run.
+    if (received && i < steps.length - 1) {
+      // Stopped on request between two steps: the rest do not run.
       process.exitCode = 128 + constants.signals[received];
       return;
     }
   }
+  if (timed) console.error(`run-steps: all ${steps.flat().length} commands: ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`);
 }
 
 main().catch((error) => {

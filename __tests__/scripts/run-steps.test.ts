@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'child_process';
-import { readFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { exitOf, stillRunningAfter } from '../helpers/processes';
 
@@ -18,8 +19,8 @@ describe("package.json's scripts", () => {
 
   it.each(scripts)('%s runs in place of npm\'s shell, through run-steps, with no other shell syntax', (_name, script) => {
     expect(script.startsWith(PREFIX)).toBe(true);
-    // What remains is words and quoted '&&' separators: no operator the shell would run itself.
-    const words = script.slice(PREFIX.length).replaceAll("'&&'", '');
+    // What remains is words and quoted '&&' and '//' separators: no operator the shell would run itself.
+    const words = script.slice(PREFIX.length).replaceAll("'&&'", '').replaceAll("'//'", '');
     expect(words).not.toMatch(/[;&|<>`$(){}\\"']/);
   });
 });
@@ -45,6 +46,27 @@ describe('run-steps', () => {
       { encoding: 'utf8' },
     );
     expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 3, stdout: 'one\n' });
+  });
+
+  it("runs '//'-joined commands side by side, names each one's lines, and fails after all have finished, with the failed one's code", () => {
+    // Each command waits for a file the other writes: they finish only if they run at the same time.
+    const dir = mkdtempSync(join(tmpdir(), 'run-steps-'));
+    const waitFor = (mine: string, theirs: string, code: number) =>
+      `const fs = require('fs'); fs.writeFileSync(${JSON.stringify(join(dir, mine))}, ''); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(join(dir, theirs))})) { clearInterval(t); console.log('${mine} saw ${theirs}'); process.exitCode = ${code}; } }, 20)`;
+    try {
+      const run = spawnSync(
+        process.execPath,
+        [RUNNER, 'node', '-e', waitFor('a', 'b', 0), '//', 'node', '-e', waitFor('b', 'a', 4), '&&', 'node', '-e', 'console.log("never")'],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
+      expect(run.status).toBe(4);
+      expect(run.stdout.split('\n').sort()).toEqual(['', expect.stringMatching(/^\[node -e const fs.*…\] a saw b$/), expect.stringMatching(/^\[node -e const fs.*…\] b saw a$/)]);
+      // Each command's time, in every multi-command run's log.
+      expect(run.stderr).toMatch(/^run-steps: node -e .*: \d+\.\d s, ok$/m);
+      expect(run.stderr).toMatch(/^run-steps: node -e .*: \d+\.\d s, exit 4$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says which command it cannot start, and exits 127 as a shell would', () => {
