@@ -31,7 +31,8 @@ export function cdktfFloorProject(appCommand: string): string {
 /**
  * A tsconfig whose one file refers to every package the project's files import (`typeof
  * import('x')`) and nothing else: tsc loads the same declaration files and checks no project
- * code. Returns the tsconfig's path and how many packages it names.
+ * code. Not incremental: the floor is loading the declarations, which a warm build info cannot skip.
+ * Returns the tsconfig's path and how many packages it names.
  */
 export function tscFloorProject(): { tsconfig: string; packages: number } {
   const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
@@ -50,6 +51,6 @@ export function tscFloorProject(): { tsconfig: string; packages: number } {
   writeFileSync(join(dir, 'imports.ts'), `${probe.join('\n')}\n`);
   const declarations = config.fileNames.filter((file) => file.endsWith('.d.ts')).map((file) => relative(dir, file));
   const tsconfig = join(dir, 'tsconfig.json');
-  writeFileSync(tsconfig, `${JSON.stringify({ extends: relative(dir, join(ROOT, 'tsconfig.json')), include: ['imports.ts', ...declarations], exclude: [] }, null, 2)}\n`);
+  writeFileSync(tsconfig, `${JSON.stringify({ extends: relative(dir, join(ROOT, 'tsconfig.json')), compilerOptions: { incremental: false }, include: ['imports.ts', ...declarations], exclude: [] }, null, 2)}\n`);
   return { tsconfig, packages: packages.size };
 }

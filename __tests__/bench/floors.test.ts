@@ -48,5 +48,14 @@ describe("the bench's floors", () => {
     const config = JSON.parse(readFileSync(tsconfig, 'utf8'));
     // The project's own declarations for untyped packages stay in: without them those imports would not resolve.
     expect(config.include).toEqual(['imports.ts', ...readdirSync(join(ROOT, 'types')).map((file) => `../../../../types/${file}`)]);
+    // The project's type check reuses its build info (docs/performance.md); the floor, loading declarations, cannot.
+    expect(config.compilerOptions).toEqual({ incremental: false });
+  });
+
+  it("measure tsc against the project's incremental type check, whose build info git ignores", () => {
+    const { compilerOptions } = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
+    expect(compilerOptions).toMatchObject({ incremental: true, tsBuildInfoFile: expect.stringMatching(/^node_modules\/\.cache\//) });
+    // The build emits to dist/: build info that outlived a deleted dist/ would skip emitting it.
+    expect(JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')).compilerOptions.incremental).toBe(false);
   });
 });
