@@ -1,8 +1,9 @@
 // Projects so the fast unit tests can run alone (`npm run test:unit`) and the
 // deploy cycle against the local emulator (`npm run test:deploy`, about a
-// minute and a half) can too; `npm test` runs them all. @swc/jest strips types without type-checking, so the
+// minute and a half) can too; `npm test` runs them all, integration and deploy in one run on two
+// workers (docs/testing.md says why). @swc/jest strips types without type-checking, so the
 // huge @cdktf/provider-aws typings are never checked per file: `tsc --noEmit`
-// (the first step of `npm test`) is the one type check.
+// (a step of `npm test`) is the one type check.
 const swcTransform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };

@@ -25,6 +25,21 @@ describe("package.json's scripts", () => {
   });
 });
 
+describe('npm test, as docs/testing.md describes it', () => {
+  const steps = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.test as string)
+    .slice(PREFIX.length)
+    .split(" '&&' ")
+    .map((step) => step.split(" '//' "));
+
+  it('runs the lint gate, the type check, the API check and the unit project side by side, before any Terraform', () => {
+    expect(steps[1].sort()).toEqual(['npm run api:check', 'npm run lint', 'npm run test:unit', 'npm run typecheck']);
+  });
+
+  it('then runs the integration and deploy projects in one jest run on two workers, last', () => {
+    expect(steps.slice(2)).toEqual([['jest --selectProjects integration deploy --maxWorkers=2']]);
+  });
+});
+
 describe('run-steps', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('passes %s on to every process of the running command, and dies of it within 2 s', async (signal) => {
     // A command that starts a process of its own, as jest starts its workers.

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
 import { zipSync } from 'fflate';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join, resolve } from 'path';
 
@@ -60,8 +60,8 @@ export function bundleEntry(entry: string, esbuildTarget: string): Bundle {
   const zipPath = join(dir, 'lambda.zip');
   if (!existsSync(zipPath)) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'index.js'), code);
-    writeFileSync(zipPath, zipSync({ 'index.js': [code, { mtime: ZIP_MTIME }] }, { level: 9 }));
+    writeAtomically(join(dir, 'index.js'), code);
+    writeAtomically(zipPath, zipSync({ 'index.js': [code, { mtime: ZIP_MTIME }] }, { level: 9 }));
   }
   const bundle = { dir, zipPath, contentHash, bytes: code.byteLength };
   rememberInputs(entryPath, esbuildTarget, Object.keys(result.metafile?.inputs ?? {}).map((input) => resolve(input)), bundle);
@@ -140,10 +140,20 @@ function rememberInputs(entryPath: string, esbuildTarget: string, inputs: readon
   try {
     const file = inputsRecordPath(entryPath, esbuildTarget);
     mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(file, JSON.stringify(record));
+    writeAtomically(file, JSON.stringify(record));
   } catch {
     // Not writable: the next process bundles again, which is only slower.
   }
+}
+
+/**
+ * Writes through a temp file and a rename: synths run side by side (jest workers, `npm test`'s
+ * parallel steps) share the cache, and a reader must never see a half-written zip or record.
+ */
+function writeAtomically(file: string, data: string | Uint8Array): void {
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, data);
+  renameSync(partial, file);
 }
 
 /** How many times esbuild ran in this process (the bench and tests check reuse with it). */
