@@ -170,7 +170,7 @@ function measureCommands(): void {
       // Function replacements: the text holds `$'`, which a replacement string would expand.
       // Inside npm test's runner, test:unit's command runs as one of its commands, without a runner of its own.
       .replace('npm run test:unit', () => `${npmScriptCommand('test:unit')} --silent --testNamePattern '^$'`)
-      .replace(/jest --selectProjects [a-z]+(?= '&&'|$)/g, (call) => `${call} --silent --testNamePattern '^$'`);
+      .replace(/jest --selectProjects [^']+?(?= '&&'| '\/\/'|$)/g, (call) => `${call} --silent --testNamePattern '^$'`);
     const npmTestFloor = recordFloor(
       `npm test with no test run (${noTestRun}), wall`,
       's',
