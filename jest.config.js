@@ -16,6 +16,18 @@ const shared = {
   moduleNameMapper: { '^guarded-serverless-stack$': '<rootDir>/constructs/index.ts' },
 };
 
+/**
+ * Tests that start the TypeScript compiler, type-aware ESLint or a dynalite server. They live beside
+ * the code they test (tests mirror the source path), but their cost is the integration tier's: the
+ * unit tier stays pure, and `__tests__/ci/test-tiers.test.ts` fails when a unit test starts one.
+ */
+const NOT_UNIT = [
+  '__tests__/lambdas/seed-fixtures.test.ts',
+  '__tests__/lambdas/api.test.ts',
+  '__tests__/lambdas/table-client.test.ts',
+  '__tests__/lambdas/workflow-steps.test.ts',
+];
+
 module.exports = {
   reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
   projects: [
@@ -32,11 +44,12 @@ module.exports = {
         '<rootDir>/__tests__/docs/**/*.test.ts',
         '<rootDir>/__tests__/bench/**/*.test.ts',
       ],
+      testPathIgnorePatterns: ['/node_modules/', ...NOT_UNIT.map((file) => `<rootDir>/${file.replaceAll('.', '\\.')}$`)],
     },
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'],
+      testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts', ...NOT_UNIT.map((file) => `<rootDir>/${file}`)],
     },
     {
       ...shared,
