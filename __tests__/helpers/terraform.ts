@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSy
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { TerraformStack, Testing } from 'cdktf';
-import { assertTerraformAndMirror, mirrorCliConfig } from '../../local/terraform-mirror';
+import { AWS_PROVIDER_VERSION, assertTerraformAndMirror, mirrorCliConfig } from '../../local/terraform-mirror';
 
 /**
  * Runs the real Terraform CLI and the real hashicorp/aws provider against a
@@ -112,15 +112,47 @@ export function taggableResourceTypes(dir: string): Set<string> {
   return new Set(Object.entries(resources).filter(([, r]) => r.block.attributes?.tags_all !== undefined).map(([type]) => type));
 }
 
+/**
+ * The folder of this test process's one `terraform init` from the mirror. What it installs, the
+ * lock file with the mirror's checksums and `.terraform/` (whose provider folder is a link into
+ * the mirror), is all a synthesized stack needs, so each offline folder gets a copy of it instead
+ * of an init of its own (half a second of CPU each; a file of the integration tier runs several).
+ */
+let sharedInit: string | undefined;
+
+function sharedProviderInstallation(): string {
+  if (sharedInit && existsSync(join(sharedInit, '.terraform.lock.hcl'))) return sharedInit;
+  const dir = mkdtempSync(join(tmpdir(), 'tf-shared-init-'));
+  writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: { aws: { source: 'hashicorp/aws', version: AWS_PROVIDER_VERSION } } } }));
+  writeFileSync(join(dir, 'offline.tfrc'), mirrorCliConfig());
+  const init = spawnSync('terraform', ['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir, encoding: 'utf8', env: terraformEnv(dir) });
+  if (init.status !== 0) throw new Error(`terraform init of the shared provider installation failed:\n${init.stdout}${init.stderr}`);
+  sharedInit = dir;
+  return dir;
+}
+
+/** Whether `dir` is a synthesized stack that needs exactly what the shared init installed (and no backend init). */
+function usesSharedInstallation(dir: string, options: PlanOptions): boolean {
+  if (options.initArgs !== undefined || !existsSync(join(dir, 'cdk.tf.json'))) return false;
+  const config = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8'));
+  const providers: Record<string, { source?: string; version?: string }> = config.terraform?.required_providers ?? {};
+  const aws = providers.aws;
+  return Object.keys(providers).length === 1 && aws?.version === AWS_PROVIDER_VERSION && (aws.source === 'aws' || aws.source === 'hashicorp/aws') && config.module === undefined;
+}
+
 /** `terraform init`, `validate` and an offline `plan` (through `terraform test`), stopping at the first failure. */
 export function initValidateAndPlan(dir: string, options: PlanOptions = {}): TerraformResult {
   writeOfflineFiles(dir, options);
-  const steps: string[][] = [
-    ['init', ...(options.initArgs ?? ['-backend=false']), '-input=false', '-no-color'],
-    ['validate', '-no-color'],
-    ['test', '-no-color'],
-  ];
   let output = '';
+  const steps: string[][] = [['validate', '-no-color'], ['test', '-no-color']];
+  if (usesSharedInstallation(dir, options)) {
+    const shared = sharedProviderInstallation();
+    cpSync(join(shared, '.terraform'), join(dir, '.terraform'), { recursive: true, verbatimSymlinks: true });
+    cpSync(join(shared, '.terraform.lock.hcl'), join(dir, '.terraform.lock.hcl'));
+    output += `$ terraform init -backend=false (this process's one init, in ${shared}: its lock file and .terraform/ copied here)\n`;
+  } else {
+    steps.unshift(['init', ...(options.initArgs ?? ['-backend=false']), '-input=false', '-no-color']);
+  }
   for (const args of steps) {
     const run = spawnSync('terraform', args, { cwd: dir, encoding: 'utf8', env: terraformEnv(dir) });
     output += `$ terraform ${args.join(' ')}\n${run.stdout}${run.stderr}\n`;
