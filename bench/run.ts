@@ -154,7 +154,9 @@ function measureCommands(): void {
     timeCommand(BIN('tsc'), ['--noEmit', '-p', typings.tsconfig]).seconds,
     `tsc loading the declarations of the ${typings.packages} packages the project imports, checking no project code`,
   );
-  record({ name: 'tsc --noEmit, wall', unit: 's', samples: timeCommand(BIN('tsc'), ['--noEmit', '-p', '.']).seconds, budget: { max: 5, label: '<= 5 s' }, floor: tscFloor });
+  // Issue 21's budget: within 1.5 s of loading the declarations.
+  const tscBudget = tscFloor.value + 1.5;
+  record({ name: 'tsc --noEmit, wall', unit: 's', samples: timeCommand(BIN('tsc'), ['--noEmit', '-p', '.']).seconds, budget: { max: tscBudget, label: `<= floor + 1.5 s (${format(tscBudget)} s)` }, floor: tscFloor });
   // `npm run test:unit`'s command, through a shell as npm runs it.
   const unit = `${npmScript('test:unit')} --silent`;
   const unitFloor = recordFloor(
@@ -163,7 +165,7 @@ function measureCommands(): void {
     timeCommand('sh', ['-c', `${unit} --testNamePattern '^$'`], RUNS, appEnv).seconds,
     'jest loading every unit test file and what it imports, with no test run',
   );
-  record({ name: `unit tests (${unit}), wall`, unit: 's', samples: timeCommand('sh', ['-c', unit], RUNS, appEnv).seconds, budget: { max: 15, label: '<= 15 s' }, floor: unitFloor });
+  record({ name: `unit tests (${unit}), wall`, unit: 's', samples: timeCommand('sh', ['-c', unit], RUNS, appEnv).seconds, budget: { max: 30, label: '<= 30 s' }, floor: unitFloor });
   if (!SKIP_NPM_TEST) {
     // npm test's own command with no test run: each jest call gets a name filter nothing matches.
     const noTestRun = npmScript('test')
@@ -177,7 +179,7 @@ function measureCommands(): void {
       timeCommand('sh', ['-c', noTestRun], RUNS, appEnv).seconds,
       "npm test's lint gate and type check as they are, and its jest calls loading every test file with no test run",
     );
-    record({ name: 'whole npm test, wall', unit: 's', samples: timeCommand('npm', ['test', '--silent']).seconds, budget: { max: 180, label: '<= 180 s' }, floor: npmTestFloor });
+    record({ name: 'whole npm test, wall', unit: 's', samples: timeCommand('npm', ['test', '--silent']).seconds, budget: { max: 300, label: '<= 300 s' }, floor: npmTestFloor });
   }
 }
 
