@@ -131,9 +131,12 @@ function sharedProviderInstallation(): string {
   return dir;
 }
 
-/** Whether `dir` is a synthesized stack that needs exactly what the shared init installed (and no backend init). */
+/**
+ * Whether `dir` is a synthesized stack that needs exactly what the shared init installed (and no
+ * backend init), and has no installation of its own yet (a folder already initialised inits again, as before).
+ */
 function usesSharedInstallation(dir: string, options: PlanOptions): boolean {
-  if (options.initArgs !== undefined || !existsSync(join(dir, 'cdk.tf.json'))) return false;
+  if (options.initArgs !== undefined || !existsSync(join(dir, 'cdk.tf.json')) || existsSync(join(dir, '.terraform'))) return false;
   const config = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8'));
   const providers: Record<string, { source?: string; version?: string }> = config.terraform?.required_providers ?? {};
   const aws = providers.aws;
