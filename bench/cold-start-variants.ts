@@ -39,8 +39,12 @@ export function buildVariant(entry: string, variant: ColdStartVariant, outRoot: 
     format,
     external: [...external],
     mainFields: format === 'esm' ? ['module', 'main'] : ['main', 'module'],
-    // Bundled CommonJS dependencies call require() for Node built-ins; an ESM bundle needs one.
-    banner: format === 'esm' ? { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" } : undefined,
+    // Bundled CommonJS dependencies call require() for Node built-ins, and the library's error type
+    // reads __dirname: an ESM bundle needs both.
+    banner:
+      format === 'esm'
+        ? { js: "import { createRequire } from 'module'; import { fileURLToPath as __bench_fileURLToPath } from 'url'; const require = createRequire(import.meta.url); const __dirname = __bench_fileURLToPath(new URL('.', import.meta.url));" }
+        : undefined,
     write: false,
     logLevel: 'silent',
   });
@@ -55,6 +59,18 @@ export function buildFloor(outRoot: string): BuiltVariant {
   const dir = join(outRoot, 'floor');
   mkdirSync(dir, { recursive: true });
   const code = "exports.handler = async () => ({ statusCode: 200, body: '{}' });\n";
+  writeFileSync(join(dir, 'index.js'), code);
+  return { handlerFile: join(dir, 'index.js'), bytes: code.length };
+}
+
+/**
+ * The SDK's floor: a handler whose init only loads `@aws-sdk/client-dynamodb`, which every function
+ * needs (the runtime provides it, so no bundle can make it smaller), then answers at once.
+ */
+export function buildSdkFloor(outRoot: string): BuiltVariant {
+  const dir = join(outRoot, 'floor-sdk');
+  mkdirSync(dir, { recursive: true });
+  const code = "require('@aws-sdk/client-dynamodb');\nexports.handler = async () => ({ statusCode: 200, body: '{}' });\n";
   writeFileSync(join(dir, 'index.js'), code);
   return { handlerFile: join(dir, 'index.js'), bytes: code.length };
 }
