@@ -5,7 +5,7 @@
  * Prints OK or OVER per figure and exits 1 when any figure is OVER.
  *
  *   --runs N        samples per figure after one warm-up (default 5, minimum 5 for results.md)
- *   --skip-npm-test leave out the whole-suite figure (about 5 minutes at 5 runs)
+ *   --skip-npm-test leave out the whole-suite figure (a warm-up and 5 runs of npm test: about 20 minutes on 2 cores)
  *   --render-only   rewrite results.md from results.json and notes.md, measuring nothing
  *                   (`npm run bench:render`); results.md is the one home of the figures
  *   --only a,b      measure only these sections (commands, bundles, throughput, cold, scaling);
