@@ -35,8 +35,8 @@ describe('npm test, as docs/testing.md describes it', () => {
     expect(steps[1].sort()).toEqual(['npm run api:check', 'npm run lint', 'npm run test:unit', 'npm run typecheck']);
   });
 
-  it('then runs the integration and deploy projects in one jest run on two workers, last', () => {
-    expect(steps.slice(2)).toEqual([['jest --selectProjects integration deploy --maxWorkers=2']]);
+  it('then runs the integration and deploy projects in one jest run on three workers, last', () => {
+    expect(steps.slice(2)).toEqual([['jest --selectProjects integration deploy --maxWorkers=3']]);
   });
 });
 
