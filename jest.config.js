@@ -29,6 +29,9 @@ const NOT_UNIT = [
 ];
 
 module.exports = {
+  // Temp folders of the whole run live in one folder, removed at the end (__tests__/global-setup.cjs).
+  globalSetup: '<rootDir>/__tests__/global-setup.cjs',
+  globalTeardown: '<rootDir>/__tests__/global-teardown.cjs',
   reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
   projects: [
     {
