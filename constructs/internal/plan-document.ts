@@ -101,7 +101,28 @@ function plannedInstances(plan: Json): PlannedInstance[] {
     const instance = plannedInstance(raw, moduleAddress, raw.change.after, raw.change.after_unknown);
     if (instance) byAddress.set(`${instance.moduleAddress} ${instance.configAddress} ${instance.key}`, instance);
   }
+  const listed = new Set((Array.isArray(plan.resource_changes) ? plan.resource_changes : []).map((change) => (isObject(change) ? change.address : undefined)));
+  const unlisted = managedAddressesOf(isObject(plan.planned_values) ? plan.planned_values.root_module : undefined).filter((address) => !listed.has(address));
+  if (unlisted.length > 0) {
+    // The checks read resource_changes (it says what is unknown until apply); a resource only in planned_values would pass unseen.
+    throw new GuardValidationError('planDocumentOf', 'resource_changes', [
+      {
+        ruleId: 'plan/resource-changes',
+        field: 'resource_changes',
+        value: unlisted.slice(0, 3).join(', '),
+        requirement: 'list every managed resource that planned_values holds, as terraform show -json writes it',
+        fix: 'give the JSON of terraform show -json <planfile> as Terraform wrote it',
+      },
+    ]);
+  }
   return [...byAddress.values()];
+}
+
+/** The addresses of every managed resource instance in a `planned_values` module and its children. */
+function managedAddressesOf(module: unknown, depth = 0): string[] {
+  if (!isObject(module) || depth > MAX_NESTING_DEPTH) return [];
+  const own = (Array.isArray(module.resources) ? module.resources : []).filter((r): r is Json => isObject(r) && r.mode === 'managed' && typeof r.address === 'string').map((r) => r.address as string);
+  return [...own, ...(Array.isArray(module.child_modules) ? module.child_modules : []).flatMap((child) => managedAddressesOf(child, depth + 1))];
 }
 
 /** The configuration of the module at `moduleAddress` (`module.a["x"].module.b`): instance keys do not matter there. */

@@ -29,7 +29,15 @@ describe('planDocumentOf on real plans of the HCL fixtures', () => {
   const withoutChange = (name: string, address: string) => {
     const plan = planOf(name) as unknown as Plan;
     expect(plan.resource_changes.some((c) => c.address === address)).toBe(true);
-    return { ...plan, resource_changes: plan.resource_changes.filter((c) => c.address !== address) } as unknown as Record<string, unknown>;
+    // Gone from the plan as if not configured: from resource_changes and from planned_values, which must agree.
+    const withoutResource = (module: any): any =>
+      module && { ...module, resources: (module.resources ?? []).filter((r: { address: string }) => r.address !== address), child_modules: (module.child_modules ?? []).map(withoutResource) };
+    const planned = (plan as any).planned_values;
+    return {
+      ...plan,
+      resource_changes: plan.resource_changes.filter((c) => c.address !== address),
+      planned_values: { ...planned, root_module: withoutResource(planned.root_module) },
+    } as unknown as Record<string, unknown>;
   };
 
   it('follows role_arn to the instance of a counted or for_each role, and checks that instance\'s policies', () => {
@@ -141,6 +149,17 @@ describe('planDocumentOf on the parts of a plan the fixtures do not have', () =>
     expect(nestingDepth(nested(100_000))).toBe(MAX_NESTING_DEPTH + 1);
     expect(nestingDepth(nested(7))).toBe(7);
     expect(nestingDepth('x')).toBe(0);
+  });
+
+  it('refuses a plan whose resource_changes leaves out a managed resource of planned_values, rather than passing it unseen', () => {
+    const seed1 = planOf('seed-1-bucket-name');
+    const changes = seed1.resource_changes as { address: string }[];
+    const withoutBucket = { ...seed1, resource_changes: changes.filter((change) => change.address !== 'aws_s3_bucket.lambda_code') };
+    expect(() => planDocumentOf(withoutBucket, 'plan')).toThrow(/plan\/resource-changes.*aws_s3_bucket\.lambda_code/s);
+    const withoutChanges = { ...seed1, resource_changes: undefined };
+    expect(() => planDocumentOf(withoutChanges, 'plan')).toThrow(GuardValidationError);
+    // As Terraform wrote it, every managed resource is listed: read, and seed 1 found.
+    expect(checkDeployment(planDocumentOf(seed1, 'plan')).map((v) => v.ruleId)).toContain('bucket-name/charset');
   });
 
   it('reads a provider setting that is a variable (region = var.region) as the variable\'s value, so two regions are not summed together', () => {
