@@ -1,4 +1,11 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { execFile } from 'child_process';
+import { promisify } from 'util';
+import { join } from 'path';
+import { Testing } from 'cdktf';
+import { unpackedCodeDir } from '../../local/function-host';
+import { SynthesizedStack } from '../../local/synthesized-stack';
+import { TapStack } from '../../stacks/tap-stack';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../../lambdas/shared/limits';
 import { proxyEvent } from '../helpers/api-events';
@@ -326,5 +333,32 @@ describe('API handler configuration', () => {
     delete process.env.STATE_MACHINE_ARN;
     jest.resetModules();
     await expect(import('../../lambdas/api/handler')).rejects.toThrow('Missing required environment variable(s): STATE_MACHINE_ARN');
+  });
+});
+
+describe('the deployed Api bundle', () => {
+  it('loads the Step Functions client only when a submission starts a workflow: a read never pays for it at a cold start', async () => {
+    const outdir = Testing.fullSynth(new TapStack(Testing.app(), 'TapStack'));
+    const api = new SynthesizedStack(join(outdir, 'stacks', 'TapStack')).functions().find((fn) => fn.constructId === 'Api');
+    const bundle = join(unpackedCodeDir(api!.archivePath), 'index.js');
+    // One cold process, as Lambda runs it: a read, then a submission; after each, the SDK clients loaded so far.
+    const script = `
+      console.log = () => undefined; // the handler's own log lines
+      const { handler } = require(process.argv[1]);
+      const loaded = () => Object.keys(require.cache).map((file) => /@aws-sdk\\/(client-[a-z]+)\\//.exec(file)?.[1]).filter(Boolean);
+      const clients = () => [...new Set(loaded())].sort().join(',');
+      (async () => {
+        const read = await handler(JSON.parse(process.argv[2]));
+        const afterRead = clients();
+        const submission = await handler(JSON.parse(process.argv[3]));
+        process.stdout.write(JSON.stringify({ read: read.statusCode, afterRead, submission: submission.statusCode, afterSubmission: clients() }));
+      })();`;
+    const read = proxyEvent({ method: 'GET', resource: '/jobs/{id}', path: '/jobs/missing', pathParameters: { id: 'missing' } });
+    const submission = proxyEvent({ method: 'POST', resource: '/jobs', path: '/jobs', body: JSON.stringify({ type: 'echo', payload: { message: 'cold' } }) });
+    // Asynchronous: the DynamoDB and Step Functions endpoints the process calls run in this one.
+    const result = await promisify(execFile)(process.execPath, ['-e', script, bundle, JSON.stringify(read), JSON.stringify(submission)], { env: process.env });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ read: 404, afterRead: 'client-dynamodb', submission: 202, afterSubmission: 'client-dynamodb,client-sfn' });
+    expect(aws.executions).toHaveLength(1);
   });
 });

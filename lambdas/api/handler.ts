@@ -1,6 +1,6 @@
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createHash, randomUUID } from 'crypto';
+import { clientOnFirstUse } from '../shared/client-on-first-use';
 import { requireEnv } from '../shared/config';
 import { json } from '../shared/http';
 import { StatusIndexJob, createJob, getHistory, getJob, listJobsByStatus, recordHistory } from '../shared/job-store';
@@ -17,7 +17,11 @@ import { parseListQuery, parseSubmitRequest } from './request';
  * other (the workflow's ARN is this function's configuration).
  */
 const config = requireEnv('TABLE_NAME', 'STATE_MACHINE_ARN');
-const sfn = new SFNClient({});
+// Reads never start a workflow: only a submission loads and builds the Step Functions client.
+const stepFunctions = clientOnFirstUse(async () => {
+  const { SFNClient, StartExecutionCommand, ExecutionAlreadyExists } = await import('@aws-sdk/client-sfn');
+  return { client: new SFNClient({}), StartExecutionCommand, ExecutionAlreadyExists };
+});
 
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const route = `${event.httpMethod} ${event.resource}`;
@@ -95,9 +99,10 @@ async function submitJob(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRe
 
 async function startWorkflow(job: Pick<JobRecord, 'jobId' | 'type' | 'payload'>): Promise<void> {
   const input: JobInput = { jobId: job.jobId, type: job.type, payload: job.payload };
+  const { client, StartExecutionCommand, ExecutionAlreadyExists } = await stepFunctions();
   try {
     // The execution is named after the job: Step Functions itself refuses a second one.
-    await sfn.send(new StartExecutionCommand({ stateMachineArn: config.STATE_MACHINE_ARN, name: job.jobId, input: JSON.stringify(input) }));
+    await client.send(new StartExecutionCommand({ stateMachineArn: config.STATE_MACHINE_ARN, name: job.jobId, input: JSON.stringify(input) }));
   } catch (error) {
     if (!(error instanceof ExecutionAlreadyExists)) throw error;
   }

@@ -57,3 +57,17 @@ describe('bundleEntry reuse across processes', () => {
     expect(esbuildRunCount()).toBe(runs + 1);
   });
 });
+
+describe('bundleEntry output', () => {
+  it("loads the runtime's SDK with require() where the code imports it on first use, so Node never takes the slower ES module build", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bundling-test-'));
+    const entry = join(dir, 'handler.ts');
+    writeFileSync(
+      entry,
+      "export const handler = async () => {\n  const { SNSClient } = await import('@aws-sdk/client-sns');\n  return new SNSClient({}).config.serviceId;\n};\n",
+    );
+    const code = readFileSync(join(bundleEntry(entry, 'node22').dir, 'index.js'), 'utf8');
+    expect(code).toContain('require("@aws-sdk/client-sns")');
+    expect(code).not.toMatch(/\bimport\(/);
+  });
+});
