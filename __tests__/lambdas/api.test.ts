@@ -7,6 +7,7 @@ import { unpackedCodeDir } from '../../local/function-host';
 import { SynthesizedStack } from '../../local/synthesized-stack';
 import { TapStack } from '../../stacks/tap-stack';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { recordHistory } from '../../lambdas/shared/job-store';
 import { MAX_BODY_BYTES } from '../../lambdas/shared/limits';
 import { proxyEvent } from '../helpers/api-events';
 import { LocalDynamo, createSynthesizedTable, startDynalite } from '../helpers/dynalite';
@@ -205,7 +206,16 @@ describe('POST /jobs: good input', () => {
     ]);
     const job = bodyOf(await getJob(jobId));
     expect(job).toMatchObject({ jobId, type: 'wordcount', status: 'RECEIVED', payload: { text: 'one two three' } });
-    expect(job.history.map((h: { status: string }) => h.status)).toEqual(['RECEIVED']);
+    expect(job.history).toEqual([{ jobId, status: 'RECEIVED', at: job.createdAt }]);
+    // The submission writes the job item alone: it is the RECEIVED event.
+    expect(await itemCount()).toBe(1);
+  });
+
+  it('shows a RECEIVED event stored by an earlier version once, not twice', async () => {
+    const { jobId } = bodyOf(await submit(JSON.stringify({ type: 'echo', payload: { message: 'old' } }), 'stored-received'));
+    const { createdAt } = bodyOf(await getJob(jobId));
+    await recordHistory(process.env.TABLE_NAME!, { jobId, status: 'RECEIVED', at: createdAt, detail: 'stored' });
+    expect(bodyOf(await getJob(jobId)).history).toEqual([{ jobId, status: 'RECEIVED', at: createdAt, detail: 'stored' }]);
   });
 
   it('returns the same job for the same idempotency key, with no second item or execution', async () => {
@@ -225,8 +235,8 @@ describe('POST /jobs: good input', () => {
     expect(responses.map((r) => r.statusCode)).toEqual(Array(16).fill(202));
     expect(new Set(responses.map((r) => bodyOf(r).jobId)).size).toBe(1);
     expect(aws.executions).toHaveLength(1);
-    // One job item and one history event.
-    expect(await itemCount()).toBe(2);
+    // One item: the job, which is also its RECEIVED event.
+    expect(await itemCount()).toBe(1);
   });
 
   it('refuses an idempotency key reused with a different body (422)', async () => {

@@ -1,7 +1,8 @@
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { NotificationInput } from '../../lambdas/notification/handler';
-import { PARTITION_KEY, jobPartition } from '../../lambdas/shared/jobs-schema';
+import { PARTITION_KEY, jobKey, jobPartition } from '../../lambdas/shared/jobs-schema';
 import type { JobInput, StepInput } from '../../lambdas/shared/step';
 import { proxyEvent } from '../helpers/api-events';
 import { LocalDynamo, createSynthesizedTable, startDynalite } from '../helpers/dynalite';
@@ -69,6 +70,16 @@ async function jobView(jobId: string): Promise<Record<string, any>> {
   return JSON.parse(response.body);
 }
 
+/** The job item as stored (the API shows only part of it). */
+async function jobItem(jobId: string): Promise<Record<string, any>> {
+  const { Item } = await dynamo.client.send(new GetItemCommand({ TableName: process.env.TABLE_NAME, Key: jobKeyAttributes(jobId), ConsistentRead: true }));
+  return unmarshall(Item!);
+}
+
+function jobKeyAttributes(jobId: string): Record<string, { S: string }> {
+  return Object.fromEntries(Object.entries(jobKey(jobId)).map(([name, value]) => [name, { S: value }]));
+}
+
 async function partitionItemCount(jobId: string): Promise<number> {
   const { Items = [] } = await dynamo.client.send(
     new QueryCommand({
@@ -94,8 +105,9 @@ describe('the happy path through the three steps', () => {
     expect(view).toMatchObject({ status: 'SUCCEEDED', result: { total: 6.5 } });
     expect(view.history.map((h: { status: string }) => h.status)).toEqual(['RECEIVED', 'VALIDATED', 'PROCESSED', 'SUCCEEDED']);
     expect(aws.messages).toEqual([expect.objectContaining({ topicArn: TEST_TOPIC_ARN, message: JSON.stringify({ jobId, outcome: 'SUCCEEDED' }) })]);
-    // job, four history events, one notification record
-    expect(await partitionItemCount(jobId)).toBe(6);
+    // the job (its RECEIVED event), with the notification it sent, and three history events
+    expect(await partitionItemCount(jobId)).toBe(4);
+    expect((await jobItem(jobId)).notification).toEqual({ topicArn: TEST_TOPIC_ARN, messageId: aws.messages[0].messageId, outcome: 'SUCCEEDED', at: expect.any(String) });
   });
 
   it('logs structured JSON lines that carry the job id', async () => {
@@ -118,7 +130,7 @@ describe('retries cannot repeat or reverse a step', () => {
     await handlers.notification({ jobId });
     await handlers.notification({ jobId });
     expect(aws.messages).toHaveLength(1);
-    expect(await partitionItemCount(jobId)).toBe(6);
+    expect(await partitionItemCount(jobId)).toBe(4);
     expect((await jobView(jobId)).status).toBe('SUCCEEDED');
   });
 
@@ -127,6 +139,28 @@ describe('retries cannot repeat or reverse a step', () => {
     const { jobId } = job;
     await expect(handlers.processing(job)).rejects.toThrow(`Job ${jobId} cannot move to PROCESSED: it is RECEIVED, expected VALIDATED`);
     expect((await jobView(jobId)).status).toBe('RECEIVED');
+  });
+
+  it('sends no success message for a job that is not done processing', async () => {
+    const job = await submitted('echo', { message: 'x' });
+    const { jobId } = job;
+    await handlers.validation(job);
+    await expect(handlers.notification({ jobId })).rejects.toThrow(`Job ${jobId} cannot move to SUCCEEDED: it is VALIDATED, expected PROCESSED`);
+    await expect(handlers.notification({ jobId: 'never-submitted' })).rejects.toThrow('Job never-submitted cannot move to SUCCEEDED: it is missing');
+    expect(aws.messages).toEqual([]);
+    expect((await jobItem(jobId)).notification).toBeUndefined();
+  });
+
+  it('keeps one notification record when two retries of the last step run at once', async () => {
+    const job = await submitted('echo', { message: 'x' });
+    const { jobId } = job;
+    await handlers.validation(job);
+    await handlers.processing(job);
+    await Promise.all([handlers.notification({ jobId }), handlers.notification({ jobId })]);
+    const { status, notification } = await jobItem(jobId);
+    expect(status).toBe('SUCCEEDED');
+    expect(aws.messages.map((m) => m.messageId)).toContain(notification.messageId);
+    expect(await partitionItemCount(jobId)).toBe(4);
   });
 
   it('refuses to move a finished job backwards', async () => {
@@ -190,6 +224,7 @@ describe('failures end in FAILED with the error and the state', () => {
     expect(view.error).toEqual({ error: 'JobValidationError', cause: failure.error.Cause, state: 'Validate' });
     expect(view.history.map((h: { status: string }) => h.status)).toEqual(['RECEIVED', 'FAILED']);
     expect(aws.messages.map((m) => JSON.parse(m.message))).toEqual([{ jobId, outcome: 'FAILED' }]);
+    expect((await jobItem(jobId)).notification).toMatchObject({ outcome: 'FAILED', messageId: aws.messages[0].messageId });
   });
 
   it('rejects step input without a job id, type or payload', async () => {

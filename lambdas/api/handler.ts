@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'crypto';
 import { clientOnFirstUse } from '../shared/client-on-first-use';
 import { requireEnv } from '../shared/config';
 import { json } from '../shared/http';
-import { StatusIndexJob, createJob, getHistory, getJob, listJobsByStatus, recordHistory } from '../shared/job-store';
+import { StatusIndexJob, createJob, getHistory, getJob, listJobsByStatus } from '../shared/job-store';
 import { JobRecord } from '../shared/jobs-schema';
 import { log } from '../shared/log';
 import { JobInput } from '../shared/step';
@@ -86,12 +86,11 @@ async function submitJob(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRe
     log('info', 'duplicate submission', { jobId, status: existing.status });
     if (existing.status === 'RECEIVED') {
       // The first request may have stopped before starting the workflow; starting it again by name is idempotent.
-      await recordHistory(config.TABLE_NAME, { jobId, status: 'RECEIVED', at: existing.createdAt });
       await startWorkflow(existing);
     }
     return json(202, { jobId, status: existing.status });
   }
-  await recordHistory(config.TABLE_NAME, { jobId, status: 'RECEIVED', at: now });
+  // The job item is its RECEIVED event (see getHistory): nothing else to write before the workflow starts.
   await startWorkflow(job);
   log('info', 'job received', { jobId, type: job.type });
   return json(202, { jobId, status: 'RECEIVED' });
@@ -114,7 +113,7 @@ async function readJob(jobId: string): Promise<APIGatewayProxyResult> {
   }
   const job = await getJob(config.TABLE_NAME, jobId);
   if (!job) return json(404, { message: `No job ${jobId}` });
-  return json(200, { ...publicView(job), history: await getHistory(config.TABLE_NAME, jobId) });
+  return json(200, { ...publicView(job), history: await getHistory(config.TABLE_NAME, job) });
 }
 
 async function listJobs(query: Readonly<Record<string, string | undefined>>): Promise<APIGatewayProxyResult> {

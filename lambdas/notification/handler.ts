@@ -1,7 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { requireEnv } from '../shared/config';
-import { getNotification, recordNotification, transition } from '../shared/job-store';
-import { JobStatus, NON_TERMINAL_STATUSES, NotificationRecord } from '../shared/jobs-schema';
+import { InvalidTransitionError, getJob, recordNotification, transition } from '../shared/job-store';
+import { JobNotification, JobRecord, JobStatus, NON_TERMINAL_STATUSES } from '../shared/jobs-schema';
 import { MAX_ERROR_MESSAGE_BYTES, truncateUtf8 } from '../shared/limits';
 import { log } from '../shared/log';
 import { boundedErrors, requireJobId } from '../shared/step';
@@ -10,7 +10,8 @@ import { boundedErrors, requireJobId } from '../shared/step';
  * The workflow's last word on a job. On success (step 3) it publishes the
  * outcome and marks the job SUCCEEDED; from the workflow's Catch it records
  * FAILED with the error and the state that failed, and publishes that.
- * Either way the job ends in a terminal status.
+ * Either way the job ends in a terminal status, and a retried step does not
+ * notify twice: the notification sent is recorded on the job item.
  */
 const config = requireEnv('TABLE_NAME', 'TOPIC_ARN');
 const sns = new SNSClient({});
@@ -24,9 +25,7 @@ export interface NotificationInput {
 export const handler = boundedErrors(async (event: NotificationInput): Promise<{ jobId: string; status: JobStatus }> => {
   const jobId = requireJobId(event);
 
-  let status: JobStatus;
   if (event.failure) {
-    status = 'FAILED';
     // Cut to a fixed size whatever the failed step threw: the item holds at most 400 KB.
     const error = {
       error: truncateUtf8(String(event.failure.error?.Error ?? 'Unknown'), 256),
@@ -34,25 +33,32 @@ export const handler = boundedErrors(async (event: NotificationInput): Promise<{
       state: truncateUtf8(String(event.failure.state), 128),
     };
     // A retry that finds the job already FAILED is a no-op; a missing or finished job is refused.
-    await transition(config.TABLE_NAME, jobId, NON_TERMINAL_STATUSES, 'FAILED', { error }, `${error.state}: ${error.error}`);
-  } else {
-    status = 'SUCCEEDED';
+    const job = await transition(config.TABLE_NAME, jobId, NON_TERMINAL_STATUSES, 'FAILED', { error }, `${error.state}: ${error.error}`);
+    if (!alreadyNotified(job)) {
+      // A concurrent retry may record its own first: the conditional write keeps one.
+      await recordNotification(config.TABLE_NAME, jobId, await publish(jobId, 'FAILED'));
+    }
+    log('info', 'job finished', { jobId, status: 'FAILED' });
+    return { jobId, status: 'FAILED' };
   }
 
-  await publishOnce(jobId, status);
-  if (status === 'SUCCEEDED') {
-    await transition(config.TABLE_NAME, jobId, ['PROCESSED'], 'SUCCEEDED');
-  }
-  log('info', 'job finished', { jobId, status });
-  return { jobId, status };
+  const job = await getJob(config.TABLE_NAME, jobId);
+  // Checked before publishing: a job that is missing, or not done processing, gets no success message.
+  if (job?.status !== 'PROCESSED' && job?.status !== 'SUCCEEDED') throw new InvalidTransitionError(jobId, ['PROCESSED'], 'SUCCEEDED', job?.status);
+  // SUCCEEDED and the notification are written together, so a job already notified is a retry: nothing is sent again.
+  const notification = alreadyNotified(job) ? undefined : await publish(jobId, 'SUCCEEDED');
+  await transition(config.TABLE_NAME, jobId, ['PROCESSED'], 'SUCCEEDED', { notification });
+  log('info', 'job finished', { jobId, status: 'SUCCEEDED' });
+  return { jobId, status: 'SUCCEEDED' };
 });
 
-/** Publishes the outcome unless a notification was already recorded (a retried step must not notify twice). */
-async function publishOnce(jobId: string, outcome: JobStatus): Promise<void> {
-  if (await getNotification(config.TABLE_NAME, jobId)) {
-    log('info', 'notification already sent (retry)', { jobId });
-    return;
-  }
+function alreadyNotified(job: JobRecord): boolean {
+  if (!job.notification) return false;
+  log('info', 'notification already sent (retry)', { jobId: job.jobId });
+  return true;
+}
+
+async function publish(jobId: string, outcome: JobStatus): Promise<JobNotification> {
   const { MessageId } = await sns.send(
     new PublishCommand({
       TopicArn: config.TOPIC_ARN,
@@ -61,7 +67,5 @@ async function publishOnce(jobId: string, outcome: JobStatus): Promise<void> {
       MessageAttributes: { outcome: { DataType: 'String', StringValue: outcome } },
     }),
   );
-  const record: NotificationRecord = { jobId, topicArn: config.TOPIC_ARN, messageId: MessageId ?? '', outcome, at: new Date().toISOString() };
-  // A concurrent retry may have recorded it first: the conditional write keeps one record.
-  await recordNotification(config.TABLE_NAME, record);
+  return { topicArn: config.TOPIC_ARN, messageId: MessageId ?? '', outcome, at: new Date().toISOString() };
 }

@@ -2,16 +2,15 @@ import {
   HISTORY_SORT_KEY_PREFIX,
   HistoryEvent,
   JobRecord,
+  JobNotification,
   JobStatus,
   JobsTableSchema,
-  NotificationRecord,
   STATUS_INDEX_NAME,
   StatusPageKey,
   historyKey,
   jobKey,
   jobPartition,
   jobsTableSchema,
-  notificationKey,
   statusIndexKey,
   statusPartition,
 } from './jobs-schema';
@@ -69,7 +68,7 @@ export async function transition(
   jobId: string,
   from: readonly JobStatus[],
   to: JobStatus,
-  fields: Partial<Pick<JobRecord, 'result' | 'error' | 'executionArn'>> = {},
+  fields: Partial<Pick<JobRecord, 'result' | 'error' | 'executionArn' | 'notification'>> = {},
   detail?: string,
 ): Promise<JobRecord> {
   const now = new Date().toISOString();
@@ -90,12 +89,17 @@ export async function transition(
   throw new InvalidTransitionError(jobId, from, to, latest?.status);
 }
 
-/** The job's history, in lifecycle order. */
-export async function getHistory(tableName: string, jobId: string): Promise<HistoryEvent[]> {
+/**
+ * The job's history, in lifecycle order. Its RECEIVED event is the job item itself (received
+ * at `createdAt`): a submission writes one item, not two. Jobs stored with a RECEIVED event of
+ * their own (before 0.3.0) show that one.
+ */
+export async function getHistory(tableName: string, job: Pick<JobRecord, 'jobId' | 'createdAt'>): Promise<HistoryEvent[]> {
   const { items } = await jobsTable(tableName)
     .withItems<HistoryEvent>()
-    .query(jobPartition(jobId), { sort: { beginsWith: HISTORY_SORT_KEY_PREFIX }, consistent: true });
-  return items.map(({ jobId: id, status, at, detail }) => ({ jobId: id, status, at, detail }));
+    .query(jobPartition(job.jobId), { sort: { beginsWith: HISTORY_SORT_KEY_PREFIX }, consistent: true });
+  const recorded = items.map(({ jobId, status, at, detail }) => ({ jobId, status, at, detail }));
+  return recorded.some((event) => event.status === 'RECEIVED') ? recorded : [{ jobId: job.jobId, status: 'RECEIVED', at: job.createdAt }, ...recorded];
 }
 
 /**
@@ -114,14 +118,14 @@ export async function listJobsByStatus(
   });
 }
 
-/** The notification recorded for a job, if one was sent. */
-export async function getNotification(tableName: string, jobId: string): Promise<NotificationRecord | undefined> {
-  return jobsTable(tableName).withItems<NotificationRecord>().get(notificationKey(jobId), { consistent: true });
-}
-
-/** Records a sent notification; `false` when one was already recorded (a concurrent retry). */
-export async function recordNotification(tableName: string, record: NotificationRecord): Promise<boolean> {
-  return jobsTable(tableName)
-    .withItems<NotificationRecord>()
-    .put({ ...notificationKey(record.jobId), ...record }, { condition: { itemExists: false } });
+/**
+ * Records on a finished job the notification it sent; `false` when one is already recorded
+ * (a concurrent retry recorded it first: the conditional write keeps one).
+ */
+export async function recordNotification(tableName: string, jobId: string, notification: JobNotification): Promise<boolean> {
+  const { updated } = await jobsTable(tableName).update(jobKey(jobId), {
+    set: { notification },
+    condition: { itemExists: true, where: { notification: { exists: false } } },
+  });
+  return updated;
 }

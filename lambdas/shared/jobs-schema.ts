@@ -8,8 +8,9 @@
  *
  * Items (one table):
  *   job           pk JOB#<id>          sk JOB                gsi1pk STATUS#<status>  gsi1sk <createdAt>#<id>
- *   history event pk JOB#<id>          sk EVENT#<nn>#<status>    (one per status the job reached, in lifecycle order)
- *   notification  pk JOB#<id>          sk NOTIFICATION
+ *   history event pk JOB#<id>          sk EVENT#<nn>#<status>    (one per status the job reached after RECEIVED, in lifecycle order;
+ *                                                                 the job item, created RECEIVED, is the first event)
+ * The notification a finished job sent is an attribute of its job item (see `JobRecord.notification`).
  */
 import { IndexKeyOf, PrimaryKeyOf, defineKeySchema, pageKeyNamesOf } from '../../constructs/key-schema';
 
@@ -52,10 +53,6 @@ export function historyKey(jobId: string, status: JobStatus): JobsTableKey {
   return { [PARTITION_KEY]: `${JOB_PREFIX}${jobId}`, [SORT_KEY]: `EVENT#${order}#${status}` };
 }
 
-export function notificationKey(jobId: string): JobsTableKey {
-  return { [PARTITION_KEY]: `${JOB_PREFIX}${jobId}`, [SORT_KEY]: 'NOTIFICATION' };
-}
-
 /** The partition holding a job and everything recorded about it. */
 export function jobPartition(jobId: string): Pick<JobsTableKey, typeof PARTITION_KEY> {
   return { [PARTITION_KEY]: `${JOB_PREFIX}${jobId}` };
@@ -86,6 +83,11 @@ export interface JobRecord {
   readonly executionArn?: string;
   readonly result?: Record<string, unknown>;
   readonly error?: { readonly error: string; readonly cause: string; readonly state: string };
+  /**
+   * The outcome the job published, once it did. On the job item, not an item of its own: a
+   * success is marked SUCCEEDED and recorded as sent in one conditional write.
+   */
+  readonly notification?: JobNotification;
 }
 
 export interface HistoryEvent {
@@ -95,8 +97,7 @@ export interface HistoryEvent {
   readonly detail?: string;
 }
 
-export interface NotificationRecord {
-  readonly jobId: string;
+export interface JobNotification {
   readonly topicArn: string;
   readonly messageId: string;
   readonly outcome: JobStatus;
