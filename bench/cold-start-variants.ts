@@ -64,13 +64,20 @@ export function buildFloor(outRoot: string): BuiltVariant {
 }
 
 /**
- * The SDK's floor: a handler whose init only loads `@aws-sdk/client-dynamodb`, which every function
- * needs (the runtime provides it, so no bundle can make it smaller), then answers at once.
+ * An SDK floor: a handler whose init only loads `modules` from the runtime's SDK, then answers at
+ * once. With `@aws-sdk/client-dynamodb` alone it is every function's floor (each one reads or
+ * writes the table); with the modules a function's bundle requires it is that function's own
+ * (the runtime provides them, so no bundle can make them smaller).
  */
-export function buildSdkFloor(outRoot: string): BuiltVariant {
-  const dir = join(outRoot, 'floor-sdk');
+export function buildSdkFloor(outRoot: string, modules: readonly string[] = ['@aws-sdk/client-dynamodb']): BuiltVariant {
+  const dir = join(outRoot, `floor-sdk-${modules.map((module) => module.replace(/^@aws-sdk\//, '')).join('-')}`);
   mkdirSync(dir, { recursive: true });
-  const code = "require('@aws-sdk/client-dynamodb');\nexports.handler = async () => ({ statusCode: 200, body: '{}' });\n";
+  const code = `${modules.map((module) => `require(${JSON.stringify(module)});`).join('\n')}\nexports.handler = async () => ({ statusCode: 200, body: '{}' });\n`;
   writeFileSync(join(dir, 'index.js'), code);
   return { handlerFile: join(dir, 'index.js'), bytes: code.length };
+}
+
+/** The runtime SDK modules a CommonJS bundle requires (esbuild keeps each external `require("...")` as written). */
+export function sdkModulesRequiredBy(bundle: string): string[] {
+  return [...new Set([...bundle.matchAll(/\brequire\("(@aws-sdk\/[^"]+)"\)/g)].map((match) => match[1]))].sort();
 }
