@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { join, resolve } from 'path';
 import { buildSdkFloor, sdkModulesRequiredBy } from '../../bench/cold-start-variants';
 import { bundleEntry } from '../../constructs/internal/bundling';
@@ -15,7 +15,9 @@ describe("a function's own cold-start floor", () => {
   });
 
   it('is a handler that loads exactly those modules and answers', () => {
-    // Inside the repository, so the handler resolves the SDK from node_modules as the bench's does.
+    // Inside the repository, so the handler resolves the SDK from node_modules as the bench's does
+    // (bench/tmp/ is git-ignored: a clean clone has none).
+    mkdirSync(join(ROOT, 'bench', 'tmp'), { recursive: true });
     const outRoot = mkdtempSync(join(ROOT, 'bench', 'tmp', 'floor-test-'));
     try {
       const floor = buildSdkFloor(outRoot, ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sns']);
