@@ -1,12 +1,12 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { execFile } from 'child_process';
-import { promisify } from 'util';
-import { join } from 'path';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { Testing } from 'cdktf';
+import { execFile } from 'child_process';
+import { join } from 'path';
+import { promisify } from 'util';
 import { unpackedCodeDir } from '../../local/function-host';
 import { SynthesizedStack } from '../../local/synthesized-stack';
 import { TapStack } from '../../stacks/tap-stack';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { recordHistory } from '../../lambdas/shared/job-store';
 import { MAX_BODY_BYTES } from '../../lambdas/shared/limits';
 import { proxyEvent } from '../helpers/api-events';

@@ -41,6 +41,8 @@ describe('field limits are designed from the AWS limits, for the worst character
       idempotencyKey: 'k'.repeat(128),
       executionArn: `arn:aws:states:us-east-1:123456789012:execution:TapStack-JobWorkflow:${jobId}`,
       error: { error: 'E'.repeat(256), cause: 'c'.repeat(MAX_ERROR_MESSAGE_BYTES), state: 'Notify' },
+      // An SNS topic ARN is at most 256 characters by its name's limit; a message id is a UUID.
+      notification: { topicArn: `arn:aws:sns:us-east-1:123456789012:${'t'.repeat(256)}`, messageId: 'm'.repeat(36), outcome: 'FAILED', at: now },
     };
     expect(itemSize(marshall(item))).toBeLessThanOrEqual(AWS_LIMITS.itemBytes);
     // The envelope reserve really covers everything but payload and result.

@@ -2,6 +2,7 @@ import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { NotificationInput } from '../../lambdas/notification/handler';
+import { recordNotification, transition } from '../../lambdas/shared/job-store';
 import { PARTITION_KEY, jobKey, jobPartition } from '../../lambdas/shared/jobs-schema';
 import type { JobInput, StepInput } from '../../lambdas/shared/step';
 import { proxyEvent } from '../helpers/api-events';
@@ -151,7 +152,7 @@ describe('retries cannot repeat or reverse a step', () => {
     expect((await jobItem(jobId)).notification).toBeUndefined();
   });
 
-  it('keeps one notification record when two retries of the last step run at once', async () => {
+  it('two runs of the last step at once: both may publish (at least once), one notification is recorded', async () => {
     const job = await submitted('echo', { message: 'x' });
     const { jobId } = job;
     await handlers.validation(job);
@@ -159,8 +160,31 @@ describe('retries cannot repeat or reverse a step', () => {
     await Promise.all([handlers.notification({ jobId }), handlers.notification({ jobId })]);
     const { status, notification } = await jobItem(jobId);
     expect(status).toBe('SUCCEEDED');
+    expect(aws.messages.length).toBeGreaterThanOrEqual(1);
+    expect(aws.messages.length).toBeLessThanOrEqual(2);
     expect(aws.messages.map((m) => m.messageId)).toContain(notification.messageId);
     expect(await partitionItemCount(jobId)).toBe(4);
+  });
+
+  it('sends nothing for a job an earlier version marked SUCCEEDED without recording the notification on it', async () => {
+    const job = await submitted('echo', { message: 'x' });
+    const { jobId } = job;
+    await handlers.validation(job);
+    await handlers.processing(job);
+    // 0.2.0 published, then marked the job SUCCEEDED; its notification was an item of its own.
+    await transition(process.env.TABLE_NAME!, jobId, ['PROCESSED'], 'SUCCEEDED');
+    expect(await handlers.notification({ jobId })).toEqual({ jobId, status: 'SUCCEEDED' });
+    expect(aws.messages).toEqual([]);
+    expect((await jobView(jobId)).history.map((h: { status: string }) => h.status)).toEqual(['RECEIVED', 'VALIDATED', 'PROCESSED', 'SUCCEEDED']);
+  });
+
+  it('records a notification only on a job whose status is its outcome', async () => {
+    const job = await submitted('echo', { message: 'x' });
+    await handlers.validation(job);
+    const notification = { topicArn: TEST_TOPIC_ARN, messageId: 'm-1', outcome: 'SUCCEEDED', at: new Date().toISOString() } as const;
+    expect(await recordNotification(process.env.TABLE_NAME!, job.jobId, notification)).toBe(false);
+    expect(await recordNotification(process.env.TABLE_NAME!, 'never-submitted', notification)).toBe(false);
+    expect((await jobItem(job.jobId)).notification).toBeUndefined();
   });
 
   it('refuses to move a finished job backwards', async () => {

@@ -79,8 +79,9 @@ export function bundleBuildOptions(esbuildTarget: string): BuildOptions & { writ
     minify: true,
     legalComments: 'none',
     external: ['@aws-sdk/*'],
-    // `await import('@aws-sdk/…')` (a client loaded on first use) becomes require(): left as import(),
-    // Node loads the SDK's ES module build, file by file, and a cold start takes longer (bench/notes.md).
+    // Every import() left in the bundle (`await import('@aws-sdk/…')`, a client loaded on first use)
+    // becomes require(): left as import(), Node loads the SDK's ES module build, file by file, and a
+    // cold start takes longer (bench/notes.md).
     supported: { 'dynamic-import': false },
     write: false,
     logLevel: 'silent',

@@ -1,7 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { requireEnv } from '../shared/config';
 import { InvalidTransitionError, getJob, recordNotification, transition } from '../shared/job-store';
-import { JobNotification, JobRecord, JobStatus, NON_TERMINAL_STATUSES } from '../shared/jobs-schema';
+import { JobNotification, JobStatus, NON_TERMINAL_STATUSES } from '../shared/jobs-schema';
 import { MAX_ERROR_MESSAGE_BYTES, truncateUtf8 } from '../shared/limits';
 import { log } from '../shared/log';
 import { boundedErrors, requireJobId } from '../shared/step';
@@ -34,7 +34,9 @@ export const handler = boundedErrors(async (event: NotificationInput): Promise<{
     };
     // A retry that finds the job already FAILED is a no-op; a missing or finished job is refused.
     const job = await transition(config.TABLE_NAME, jobId, NON_TERMINAL_STATUSES, 'FAILED', { error }, `${error.state}: ${error.error}`);
-    if (!alreadyNotified(job)) {
+    if (job.notification) {
+      log('info', 'notification already sent (retry)', { jobId });
+    } else {
       // A concurrent retry may record its own first: the conditional write keeps one.
       await recordNotification(config.TABLE_NAME, jobId, await publish(jobId, 'FAILED'));
     }
@@ -45,18 +47,16 @@ export const handler = boundedErrors(async (event: NotificationInput): Promise<{
   const job = await getJob(config.TABLE_NAME, jobId);
   // Checked before publishing: a job that is missing, or not done processing, gets no success message.
   if (job?.status !== 'PROCESSED' && job?.status !== 'SUCCEEDED') throw new InvalidTransitionError(jobId, ['PROCESSED'], 'SUCCEEDED', job?.status);
-  // SUCCEEDED and the notification are written together, so a job already notified is a retry: nothing is sent again.
-  const notification = alreadyNotified(job) ? undefined : await publish(jobId, 'SUCCEEDED');
-  await transition(config.TABLE_NAME, jobId, ['PROCESSED'], 'SUCCEEDED', { notification });
+  // SUCCEEDED is written with the notification (before 0.3.0, after it was sent): a SUCCEEDED job was notified.
+  if (job.status === 'SUCCEEDED') {
+    log('info', 'notification already sent (retry)', { jobId });
+    await transition(config.TABLE_NAME, jobId, ['PROCESSED'], 'SUCCEEDED');
+  } else {
+    await transition(config.TABLE_NAME, jobId, ['PROCESSED'], 'SUCCEEDED', { notification: await publish(jobId, 'SUCCEEDED') });
+  }
   log('info', 'job finished', { jobId, status: 'SUCCEEDED' });
   return { jobId, status: 'SUCCEEDED' };
 });
-
-function alreadyNotified(job: JobRecord): boolean {
-  if (!job.notification) return false;
-  log('info', 'notification already sent (retry)', { jobId: job.jobId });
-  return true;
-}
 
 async function publish(jobId: string, outcome: JobStatus): Promise<JobNotification> {
   const { MessageId } = await sns.send(

@@ -5,13 +5,13 @@
  * of a cold start, on those paths alone.
  */
 export function clientOnFirstUse<T>(build: () => Promise<T>): () => Promise<T> {
-  let client: Promise<T> | undefined;
+  let building: Promise<T> | undefined;
   return () => {
     // A failed build is not kept: the next request tries again.
-    client ??= build().catch((error: unknown) => {
-      client = undefined;
+    building ??= build().catch((error: unknown) => {
+      building = undefined;
       throw error;
     });
-    return client;
+    return building;
   };
 }

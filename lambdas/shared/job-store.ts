@@ -119,13 +119,13 @@ export async function listJobsByStatus(
 }
 
 /**
- * Records on a finished job the notification it sent; `false` when one is already recorded
- * (a concurrent retry recorded it first: the conditional write keeps one).
+ * Records on a finished job the notification it sent (the job's status is the outcome); `false`
+ * when one is already recorded (a concurrent retry recorded it first: the conditional write keeps one).
  */
 export async function recordNotification(tableName: string, jobId: string, notification: JobNotification): Promise<boolean> {
   const { updated } = await jobsTable(tableName).update(jobKey(jobId), {
     set: { notification },
-    condition: { itemExists: true, where: { notification: { exists: false } } },
+    condition: { itemExists: true, where: { status: { in: [notification.outcome] }, notification: { exists: false } } },
   });
   return updated;
 }

@@ -37,7 +37,7 @@ export const MAX_FIELD_ERRORS = 20;
 /** What a step's error message, and the cause stored on a failed job, are cut to. */
 export const MAX_ERROR_MESSAGE_BYTES = 4 * 1024;
 
-/** Reserved in an item for everything but payload and result: keys, dates, hashes, status, error. */
+/** Reserved in an item for everything but payload and result: keys, dates, hashes, status, error, the notification sent. */
 export const ITEM_ENVELOPE_BYTES = 12 * 1024;
 /** Reserved in an execution input for everything but the payload: job id, type, JSON punctuation. */
 export const EXECUTION_ENVELOPE_BYTES = 1024;

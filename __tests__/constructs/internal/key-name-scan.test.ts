@@ -107,6 +107,12 @@ describe('skipProvedUnrelated (the bundle check: names the parse proves never re
     expect(texts(misspeltKeyNames(code, lower, skipping))).toEqual(['Pk', 'Sk', 'PK', 'SK', 'Pk', 'Pk', 'PK', 'PK', 'Pk']);
   });
 
+  it("counts the input of a command whose client is loaded on first use: a minified local name proves nothing", () => {
+    const code =
+      'async function f(id){const{PutObjectCommand:e}=await Promise.resolve().then(()=>h(require("@aws-sdk/client-s3")));return new e({Metadata:{PK:id}})}';
+    expect(texts(misspeltKeyNames(code, lower, skipping))).toEqual(['PK']);
+  });
+
   it('proves nothing with a name bound to two modules', () => {
     const code = 'var o=require("@aws-sdk/client-s3"),o=require("@aws-sdk/lib-dynamodb"); new o.PutCommand({ Item: { PK: 1 } });';
     expect(texts(misspeltKeyNames(code, lower, skipping))).toEqual(['PK']);
