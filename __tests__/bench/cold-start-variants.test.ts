@@ -12,6 +12,7 @@ describe("a function's own cold-start floor", () => {
     expect(sdkModulesRequiredBy(bundleOf('api'))).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-sfn', '@aws-sdk/lib-dynamodb']);
     expect(sdkModulesRequiredBy(bundleOf('notification'))).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-sns', '@aws-sdk/lib-dynamodb']);
     expect(sdkModulesRequiredBy(bundleOf('processing'))).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']);
+    expect(sdkModulesRequiredBy(bundleOf('validation'))).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']);
   });
 
   it('is a handler that loads exactly those modules and answers', () => {
