@@ -168,7 +168,7 @@ export class TapStack extends TerraformStack {
     // Each function gets exactly the table actions its code calls.
     table.grant(validation, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
     table.grant(processing, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
-    table.grant(notification, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+    table.grant(notification, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     topic.grantPublish(notification);
 
     const workflow = new LoggedStateMachine(this, 'JobWorkflow', {

@@ -7,7 +7,7 @@ import { promisify } from 'util';
 import { unpackedCodeDir } from '../../local/function-host';
 import { SynthesizedStack } from '../../local/synthesized-stack';
 import { TapStack } from '../../stacks/tap-stack';
-import { recordHistory } from '../../lambdas/shared/job-store';
+import { recordHistory, transition } from '../../lambdas/shared/job-store';
 import { MAX_BODY_BYTES } from '../../lambdas/shared/limits';
 import { proxyEvent } from '../helpers/api-events';
 import { LocalDynamo, createSynthesizedTable, startDynalite } from '../helpers/dynalite';
@@ -211,11 +211,14 @@ describe('POST /jobs: good input', () => {
     expect(await itemCount()).toBe(1);
   });
 
-  it('shows a RECEIVED event stored by an earlier version once, not twice', async () => {
+  it('shows a RECEIVED or terminal event stored by an earlier version once, not twice', async () => {
     const { jobId } = bodyOf(await submit(JSON.stringify({ type: 'echo', payload: { message: 'old' } }), 'stored-received'));
     const { createdAt } = bodyOf(await getJob(jobId));
     await recordHistory(process.env.TABLE_NAME!, { jobId, status: 'RECEIVED', at: createdAt, detail: 'stored' });
     expect(bodyOf(await getJob(jobId)).history).toEqual([{ jobId, status: 'RECEIVED', at: createdAt, detail: 'stored' }]);
+    const { updatedAt } = await transition(process.env.TABLE_NAME!, jobId, ['RECEIVED'], 'FAILED', { error: { error: 'E', cause: 'c', state: 'Validate' } });
+    await recordHistory(process.env.TABLE_NAME!, { jobId, status: 'FAILED', at: updatedAt, detail: 'stored' });
+    expect(bodyOf(await getJob(jobId)).history.map((h: { detail?: string }) => h.detail)).toEqual(['stored', 'stored']);
   });
 
   it('returns the same job for the same idempotency key, with no second item or execution', async () => {

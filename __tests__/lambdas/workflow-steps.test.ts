@@ -106,8 +106,9 @@ describe('the happy path through the three steps', () => {
     expect(view).toMatchObject({ status: 'SUCCEEDED', result: { total: 6.5 } });
     expect(view.history.map((h: { status: string }) => h.status)).toEqual(['RECEIVED', 'VALIDATED', 'PROCESSED', 'SUCCEEDED']);
     expect(aws.messages).toEqual([expect.objectContaining({ topicArn: TEST_TOPIC_ARN, message: JSON.stringify({ jobId, outcome: 'SUCCEEDED' }) })]);
-    // the job (its RECEIVED event), with the notification it sent, and three history events
-    expect(await partitionItemCount(jobId)).toBe(4);
+    // the job (its RECEIVED and SUCCEEDED events), with the notification it sent, and two history events
+    expect(await partitionItemCount(jobId)).toBe(3);
+    expect(view.history.at(-1)).toEqual({ jobId, status: 'SUCCEEDED', at: view.updatedAt });
     expect((await jobItem(jobId)).notification).toEqual({ topicArn: TEST_TOPIC_ARN, messageId: aws.messages[0].messageId, outcome: 'SUCCEEDED', at: expect.any(String) });
   });
 
@@ -131,7 +132,7 @@ describe('retries cannot repeat or reverse a step', () => {
     await handlers.notification({ jobId });
     await handlers.notification({ jobId });
     expect(aws.messages).toHaveLength(1);
-    expect(await partitionItemCount(jobId)).toBe(4);
+    expect(await partitionItemCount(jobId)).toBe(3);
     expect((await jobView(jobId)).status).toBe('SUCCEEDED');
   });
 
@@ -163,7 +164,7 @@ describe('retries cannot repeat or reverse a step', () => {
     expect(aws.messages.length).toBeGreaterThanOrEqual(1);
     expect(aws.messages.length).toBeLessThanOrEqual(2);
     expect(aws.messages.map((m) => m.messageId)).toContain(notification.messageId);
-    expect(await partitionItemCount(jobId)).toBe(4);
+    expect(await partitionItemCount(jobId)).toBe(3);
   });
 
   it('sends nothing for a job an earlier version marked SUCCEEDED without recording the notification on it', async () => {
@@ -246,7 +247,12 @@ describe('failures end in FAILED with the error and the state', () => {
     const view = await jobView(jobId);
     expect(view.status).toBe('FAILED');
     expect(view.error).toEqual({ error: 'JobValidationError', cause: failure.error.Cause, state: 'Validate' });
-    expect(view.history.map((h: { status: string }) => h.status)).toEqual(['RECEIVED', 'FAILED']);
+    expect(view.history).toEqual([
+      { jobId, status: 'RECEIVED', at: view.createdAt },
+      { jobId, status: 'FAILED', at: view.updatedAt, detail: 'Validate: JobValidationError' },
+    ]);
+    // The step that ends a job writes one item: the job, which is its first and its last event.
+    expect(await partitionItemCount(jobId)).toBe(1);
     expect(aws.messages.map((m) => JSON.parse(m.message))).toEqual([{ jobId, outcome: 'FAILED' }]);
     expect((await jobItem(jobId)).notification).toMatchObject({ outcome: 'FAILED', messageId: aws.messages[0].messageId });
   });

@@ -33,7 +33,7 @@ export const handler = boundedErrors(async (event: NotificationInput): Promise<{
       state: truncateUtf8(String(event.failure.state), 128),
     };
     // A retry that finds the job already FAILED is a no-op; a missing or finished job is refused.
-    const job = await transition(config.TABLE_NAME, jobId, NON_TERMINAL_STATUSES, 'FAILED', { error }, `${error.state}: ${error.error}`);
+    const job = await transition(config.TABLE_NAME, jobId, NON_TERMINAL_STATUSES, 'FAILED', { error });
     if (job.notification) {
       log('info', 'notification already sent (retry)', { jobId });
     } else {
@@ -50,7 +50,6 @@ export const handler = boundedErrors(async (event: NotificationInput): Promise<{
   // SUCCEEDED is written with the notification (before 0.3.0, after it was sent): a SUCCEEDED job was notified.
   if (job.status === 'SUCCEEDED') {
     log('info', 'notification already sent (retry)', { jobId });
-    await transition(config.TABLE_NAME, jobId, ['PROCESSED'], 'SUCCEEDED');
   } else {
     await transition(config.TABLE_NAME, jobId, ['PROCESSED'], 'SUCCEEDED', { notification: await publish(jobId, 'SUCCEEDED') });
   }

@@ -7,6 +7,7 @@ import {
   JobsTableSchema,
   STATUS_INDEX_NAME,
   StatusPageKey,
+  TERMINAL_STATUSES,
   historyKey,
   jobKey,
   jobPartition,
@@ -61,7 +62,9 @@ export async function recordHistory(tableName: string, event: HistoryEvent): Pro
 /**
  * Moves a job from one of `from` to `to` with a conditional write, so a
  * retried step cannot move a job backwards or write twice. A retry that finds
- * the job already at `to` succeeds without writing again.
+ * the job already at `to` succeeds without writing again. A status a job
+ * leaves again gets a history event; a terminal one is the job item itself
+ * (see getHistory), written once.
  */
 export async function transition(
   tableName: string,
@@ -69,7 +72,6 @@ export async function transition(
   from: readonly JobStatus[],
   to: JobStatus,
   fields: Partial<Pick<JobRecord, 'result' | 'error' | 'executionArn' | 'notification'>> = {},
-  detail?: string,
 ): Promise<JobRecord> {
   const now = new Date().toISOString();
   const result = await jobsTable(tableName).update(jobKey(jobId), {
@@ -77,29 +79,41 @@ export async function transition(
     set: { ...fields, status: to, updatedAt: now, ...statusPartition(to) },
     condition: { itemExists: true, where: { status: { in: from } } },
   });
+  const terminal = TERMINAL_STATUSES.includes(to);
   if (result.updated) {
-    await recordHistory(tableName, { jobId, status: to, at: now, detail });
+    if (!terminal) await recordHistory(tableName, { jobId, status: to, at: now });
     return result.item;
   }
   const latest = await getJob(tableName, jobId);
   if (latest?.status === to) {
-    await recordHistory(tableName, { jobId, status: to, at: latest.updatedAt, detail });
+    if (!terminal) await recordHistory(tableName, { jobId, status: to, at: latest.updatedAt });
     return latest;
   }
   throw new InvalidTransitionError(jobId, from, to, latest?.status);
 }
 
 /**
- * The job's history, in lifecycle order. Its RECEIVED event is the job item itself (received
- * at `createdAt`): a submission writes one item, not two. Jobs stored with a RECEIVED event of
- * their own (before 0.3.0) show that one.
+ * The job's history, in lifecycle order. Its first and its terminal event are the job item
+ * itself: RECEIVED at `createdAt` (a submission writes one item), and SUCCEEDED or FAILED at
+ * `updatedAt`, a failure with the state and error it recorded (the step that ends a job
+ * writes one item); the statuses in between are history items. An event stored by a version
+ * before 0.3.0 is shown once.
  */
-export async function getHistory(tableName: string, job: Pick<JobRecord, 'jobId' | 'createdAt'>): Promise<HistoryEvent[]> {
+export async function getHistory(
+  tableName: string,
+  job: Pick<JobRecord, 'jobId' | 'createdAt' | 'status' | 'updatedAt' | 'error'>,
+): Promise<HistoryEvent[]> {
   const { items } = await jobsTable(tableName)
     .withItems<HistoryEvent>()
     .query(jobPartition(job.jobId), { sort: { beginsWith: HISTORY_SORT_KEY_PREFIX }, consistent: true });
-  const recorded = items.map(({ jobId, status, at, detail }) => ({ jobId, status, at, detail }));
-  return recorded.some((event) => event.status === 'RECEIVED') ? recorded : [{ jobId: job.jobId, status: 'RECEIVED', at: job.createdAt }, ...recorded];
+  const recorded = items.map(({ jobId, status, at, detail }): HistoryEvent => ({ jobId, status, at, detail }));
+  const stored = (status: JobStatus) => recorded.some((event) => event.status === status);
+  const received: HistoryEvent[] = stored('RECEIVED') ? [] : [{ jobId: job.jobId, status: 'RECEIVED', at: job.createdAt }];
+  const ended: HistoryEvent[] =
+    TERMINAL_STATUSES.includes(job.status) && !stored(job.status)
+      ? [{ jobId: job.jobId, status: job.status, at: job.updatedAt, detail: job.error ? `${job.error.state}: ${job.error.error}` : undefined }]
+      : [];
+  return [...received, ...recorded, ...ended];
 }
 
 /**

@@ -8,8 +8,8 @@
  *
  * Items (one table):
  *   job           pk JOB#<id>          sk JOB                gsi1pk STATUS#<status>  gsi1sk <createdAt>#<id>
- *   history event pk JOB#<id>          sk EVENT#<nn>#<status>    (one per status the job reached after RECEIVED, in lifecycle order;
- *                                                                 the job item, created RECEIVED, is the first event)
+ *   history event pk JOB#<id>          sk EVENT#<nn>#<status>    (one per status between RECEIVED and the terminal one, in
+ *                                                                 lifecycle order; the job item is those two events)
  * The notification a finished job sent is an attribute of its job item (see `JobRecord.notification`).
  */
 import { IndexKeyOf, PrimaryKeyOf, defineKeySchema, pageKeyNamesOf } from '../../constructs/key-schema';
