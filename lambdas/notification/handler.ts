@@ -10,8 +10,9 @@ import { boundedErrors, requireJobId } from '../shared/step';
  * The workflow's last word on a job. On success (step 3) it publishes the
  * outcome and marks the job SUCCEEDED; from the workflow's Catch it records
  * FAILED with the error and the state that failed, and publishes that.
- * Either way the job ends in a terminal status, and a retried step does not
- * notify twice: the notification sent is recorded on the job item.
+ * Either way the job ends in a terminal status, and a step retried after one
+ * that finished does not notify again: the notification sent is recorded on the
+ * job item (two runs at once may both publish: delivery is at least once).
  */
 const config = requireEnv('TABLE_NAME', 'TOPIC_ARN');
 const sns = new SNSClient({});
