@@ -1,5 +1,5 @@
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { NotificationInput } from '../../lambdas/notification/handler';
 import { recordNotification, transition } from '../../lambdas/shared/job-store';
@@ -73,12 +73,8 @@ async function jobView(jobId: string): Promise<Record<string, any>> {
 
 /** The job item as stored (the API shows only part of it). */
 async function jobItem(jobId: string): Promise<Record<string, any>> {
-  const { Item } = await dynamo.client.send(new GetItemCommand({ TableName: process.env.TABLE_NAME, Key: jobKeyAttributes(jobId), ConsistentRead: true }));
+  const { Item } = await dynamo.client.send(new GetItemCommand({ TableName: process.env.TABLE_NAME, Key: marshall(jobKey(jobId)), ConsistentRead: true }));
   return unmarshall(Item!);
-}
-
-function jobKeyAttributes(jobId: string): Record<string, { S: string }> {
-  return Object.fromEntries(Object.entries(jobKey(jobId)).map(([name, value]) => [name, { S: value }]));
 }
 
 async function partitionItemCount(jobId: string): Promise<number> {
