@@ -135,7 +135,7 @@ function oneLineReason(error: unknown): string {
 function checkInput({ path, json, lambdaConcurrencyQuota }: GuardCheckArguments, io: GuardCheckIo): number {
   const input = readDeploymentInput(path, io.stdin);
   if (!input.ok) {
-    io.stderr(`guard-check: ${input.reason.replace(/\s*\n\s*/g, ' ')}\n`);
+    io.stderr(`guard-check: ${oneLineReason(input.reason)}\n`);
     return EXIT_UNREADABLE;
   }
   const options = lambdaConcurrencyQuota !== undefined ? { lambdaConcurrencyQuota } : {};

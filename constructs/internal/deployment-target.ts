@@ -59,7 +59,8 @@ export function isLiteralText(value: unknown): value is string {
   return typeof value === 'string' && !/[$%]\{/.test(value);
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
+/** An AWS account id, as the checks and the plan reader recognise one. */
+export const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN_ACCOUNT = /^arn:[a-z-]+:iam::(\d{12}):role\//;
 
 /** The 12-digit account id in a literal IAM role ARN, else undefined. */

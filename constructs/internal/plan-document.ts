@@ -16,6 +16,7 @@
  */
 import { GuardValidationError } from '../guard-validation-error';
 import { DeploymentDocument, StackDocument } from './deployment-document';
+import { ACCOUNT_ID, accountOfRoleArn } from './deployment-target';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -212,8 +213,9 @@ function argumentsOf(instance: PlannedInstance, config: Json | undefined): Json 
  */
 const PROVIDER_SETTING_SHAPES: Readonly<Record<string, (value: unknown) => boolean>> = {
   region: (value) => typeof value === 'string' && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value),
-  allowed_account_ids: (value) => Array.isArray(value) && value.every((id) => typeof id === 'string' && /^\d{12}$/.test(id)),
-  role_arn: (value) => typeof value === 'string' && /^arn:[a-z-]+:iam::\d{12}:role\/\S+$/.test(value),
+  // The same account and role ARN shapes the checks read (deployment-target.ts).
+  allowed_account_ids: (value) => Array.isArray(value) && value.every((id) => typeof id === 'string' && ACCOUNT_ID.test(id)),
+  role_arn: (value) => accountOfRoleArn(value) !== undefined,
 };
 
 /** The plan's value of a provider setting that is a lone `var.NAME` reference, when it has the setting's shape. */

@@ -151,7 +151,7 @@ describe('guard-check refuses what it cannot read: exit 2, one line', () => {
     }
   });
 
-  it('standard input that cannot be read (EAGAIN when it is non-blocking): the reason', () => {
+  it('standard input that cannot be read (EAGAIN on a non-blocking pipe; here EISDIR, which root gets too): the reason', () => {
     let stderr = '';
     // A real file system error thrown by the read, as even root gets one: reading a folder.
     const code = runGuardCheck(['-'], { stdout: () => undefined, stderr: (t) => (stderr += t), stdin: () => readFileSync(scratch, 'utf8') });
