@@ -94,7 +94,9 @@ function plannedInstances(plan: Json): PlannedInstance[] {
   const read: PlannedInstance[] = [];
   dataReadAtPlan(isObject(plan.prior_state) ? plan.prior_state.values && (plan.prior_state.values as Json).root_module : undefined, read);
   for (const instance of read) byAddress.set(`${instance.moduleAddress} ${instance.configAddress} ${instance.key}`, instance);
+  const listed = new Set<unknown>();
   for (const raw of Array.isArray(plan.resource_changes) ? plan.resource_changes : []) {
+    if (isObject(raw)) listed.add(raw.address);
     if (!isObject(raw) || !isObject(raw.change)) continue;
     const actions = Array.isArray(raw.change.actions) ? raw.change.actions : [];
     if (actions.length === 1 && (actions[0] === 'delete' || actions[0] === 'forget')) continue;
@@ -102,7 +104,6 @@ function plannedInstances(plan: Json): PlannedInstance[] {
     const instance = plannedInstance(raw, moduleAddress, raw.change.after, raw.change.after_unknown);
     if (instance) byAddress.set(`${instance.moduleAddress} ${instance.configAddress} ${instance.key}`, instance);
   }
-  const listed = new Set((Array.isArray(plan.resource_changes) ? plan.resource_changes : []).map((change) => (isObject(change) ? change.address : undefined)));
   const unlisted = managedAddressesOf(isObject(plan.planned_values) ? plan.planned_values.root_module : undefined).filter((address) => !listed.has(address));
   if (unlisted.length > 0) {
     // The checks read resource_changes (it says what is unknown until apply); a resource only in planned_values would pass unseen.
