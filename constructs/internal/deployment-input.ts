@@ -84,13 +84,22 @@ function stackFoldersOf(dir: string): string[] | undefined {
   return undefined;
 }
 
+function readText(file: string): string | { reason: string } {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    return { reason: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+  }
+}
+
 /** Every stack of a `cdktf.out` folder: they deploy together, so sums and collisions span them. */
 function documentOfStackFolders(folders: readonly string[]): DeploymentInput {
   const stacks: StackDocument[] = [];
   for (const folder of folders) {
     const file = join(folder, 'cdk.tf.json');
-    // An unreadable file is refused by readDeploymentInput, naming it.
-    const read = documentOfJsonText(readFileSync(file, 'utf8'), basename(folder));
+    const text = readText(file);
+    if (typeof text !== 'string') return refused(text.reason);
+    const read = documentOfJsonText(text, basename(folder));
     if (!read.ok) return refused(`${file}: ${read.reason}`);
     if (read.kind !== 'cdk.tf.json') return refused(`${file}: a plan's JSON inside a cdktf.out folder; give it on its own`);
     stacks.push(...read.document.stacks);
@@ -123,6 +132,8 @@ function readInput(path: string, stdin: () => string): DeploymentInput {
     if (!folders) return refused(`${path}: no cdk.tf.json in it, in its stacks/*/ or in cdktf.out/stacks/*/ (give a cdktf.out folder, a cdk.tf.json or a plan's JSON)`);
     return documentOfStackFolders(folders);
   }
-  const read = documentOfJsonText(readFileSync(path, 'utf8'), stackNameOf(path));
+  const text = readText(path);
+  if (typeof text !== 'string') return refused(text.reason);
+  const read = documentOfJsonText(text, stackNameOf(path));
   return read.ok ? read : refused(`${path}: ${read.reason}`);
 }
