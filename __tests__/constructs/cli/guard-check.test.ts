@@ -151,6 +151,12 @@ describe('guard-check refuses what it cannot read: exit 2, one line', () => {
     }
   });
 
+  it('a stack file that cannot be read, as root too (a folder where cdk.tf.json should be): the file named', () => {
+    const broken = join(scratch, 'broken');
+    mkdirSync(join(broken, 'cdktf.out', 'stacks', 'One', 'cdk.tf.json'), { recursive: true });
+    expectOneLineRefusal(run([broken]), /^guard-check: cannot read .*cdktf\.out\/stacks\/One\/cdk\.tf\.json: EISDIR$/);
+  });
+
   it('standard input that cannot be read (EAGAIN on a non-blocking pipe; here EISDIR, which root gets too): the reason', () => {
     let stderr = '';
     // A real file system error thrown by the read, as even root gets one: reading a folder.
